@@ -40,7 +40,7 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> Exit {
     Exit::Ok
 }
 
-/// The checks made before each start, for every component.
+/// Runs the checks made before each start, for every component.
 // TODO: run the preflight module's checks here, print each failure and
 // return Exit::PreflightFailed when one fails.
 fn preflight(_config: &Config) -> Option<Exit> {

@@ -2,6 +2,8 @@
 //! schema shows these values to editors and resolution parses them, so a
 //! default cannot drift between the two.
 
+use super::model::{Kind, RestartPolicy};
+
 /// `[supervisor] log_max_size`: rotate a component log past this size.
 pub const LOG_MAX_SIZE: &str = "10MiB";
 /// `[supervisor] log_max_files`: rotated files kept per component.
@@ -26,13 +28,13 @@ pub const SHELL: bool = false;
 /// The program and flag that run a `shell = true` command line.
 pub const SHELL_PROGRAM: [&str; 2] = ["sh", "-c"];
 /// `kind`.
-pub const KIND: &str = "daemon";
+pub const KIND: Kind = Kind::Daemon;
 /// `autostart`.
 pub const AUTOSTART: bool = true;
 /// `restart` for `kind = "daemon"`.
-pub const RESTART_DAEMON: &str = "always";
+pub const RESTART_DAEMON: RestartPolicy = RestartPolicy::Always;
 /// `restart` for `kind = "task"`.
-pub const RESTART_TASK: &str = "on-failure";
+pub const RESTART_TASK: RestartPolicy = RestartPolicy::OnFailure;
 
 /// `backoff.initial`.
 pub const BACKOFF_INITIAL: &str = "500ms";

@@ -18,7 +18,7 @@ pub struct ConfigError {
     pub position: Option<(usize, usize)>,
     /// Dotted key path such as `components.web.restart`; empty for the whole file.
     pub key: String,
-    /// What is wrong and how to fix it.
+    /// Description of the problem and its fix.
     pub message: String,
 }
 
@@ -196,7 +196,7 @@ impl<'a> Collector<'a> {
     }
 }
 
-/// The span of the key or value at `path`, or of the nearest ancestor present.
+/// Finds the span of the key or value at `path`, or of the nearest ancestor present.
 fn locate(root: &DeTable<'_>, path: &KeyPath, target: Target) -> Option<Range<usize>> {
     let mut found: Option<Range<usize>> = None;
     let mut current: Option<&DeValue<'_>> = None;
@@ -244,7 +244,7 @@ fn floor_char_boundary(text: &str, mut offset: usize) -> usize {
     offset
 }
 
-/// The candidate closest to `input`, when it is close enough to be a likely typo.
+/// Picks the candidate closest to `input`, when it is close enough to be a likely typo.
 pub fn did_you_mean<'c>(
     input: &str,
     candidates: impl IntoIterator<Item = &'c str>,

@@ -3,7 +3,7 @@
 //! is a literal `$`, and a bare `$VAR` stays as written so that a shell
 //! command line can still use the shell's own variables.
 
-/// Why a value could not be expanded.
+/// Failure to expand a value.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ExpandError {
     #[error("variable \"{0}\" is not set; set it or write ${{{0}:-default}}")]
@@ -39,7 +39,7 @@ pub fn expand(text: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<Str
     Ok(output)
 }
 
-/// The value of one `${...}` body: `NAME` or `NAME:-default`.
+/// Looks up the value of one `${...}` body: `NAME` or `NAME:-default`.
 fn substitute(body: &str, lookup: &dyn Fn(&str) -> Option<String>) -> Result<String, ExpandError> {
     let (name, default) = match body.split_once(":-") {
         Some((name, default)) => (name, Some(default)),

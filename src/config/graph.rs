@@ -76,7 +76,7 @@ enum Mark {
     Done,
 }
 
-/// Every cycle found by a depth-first search, each as names from its first
+/// Finds every cycle with a depth-first search and returns each as names from its first
 /// component back to the same one, e.g. `["a", "b", "a"]`. Self-dependencies
 /// and unknown names are reported elsewhere and skipped here.
 pub fn find_cycles(components: &BTreeMap<String, ComponentConfig>) -> Vec<Vec<String>> {

@@ -74,7 +74,7 @@ fn failed(errors: Collector<'_>) -> ConfigErrors {
     }
 }
 
-/// The absolute folder of a config file.
+/// Returns the absolute folder of a config file.
 fn config_dir(path: &Path) -> std::path::PathBuf {
     let absolute = crate::paths::absolute(path);
     match absolute.parent() {
@@ -84,7 +84,7 @@ fn config_dir(path: &Path) -> std::path::PathBuf {
 }
 
 impl Config {
-    /// The config when no file exists anywhere: defaults and no components,
+    /// Builds the config used when no file exists anywhere: defaults and no components,
     /// with relative paths starting at `dir`.
     pub fn empty(dir: &Path) -> Config {
         let text = "";

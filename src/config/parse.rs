@@ -42,7 +42,7 @@ pub fn parse_document<'t>(
 }
 
 /// Reads the raw config from a parsed document, recording every type error
-/// and unknown key. The result holds every value that was valid.
+/// and unknown key. The result contains every value that was valid.
 pub fn read_raw(document: &Spanned<DeTable<'_>>, errors: &mut Collector<'_>) -> RawConfig {
     let mut cleaned = document.clone();
     strip_extensions(cleaned.get_mut(), false);
@@ -80,7 +80,7 @@ fn strip_extensions(table: &mut DeTable<'_>, is_data: bool) {
     }
 }
 
-/// The deepest key path whose key or value contains `span`.
+/// Finds the deepest key path whose key or value contains `span`.
 fn find_path(table: &DeTable<'_>, span: &Range<usize>) -> Option<(KeyPath, Target)> {
     let mut best: Option<(usize, KeyPath, Target)> = None;
     search_table(table, &KeyPath::root(), span, &mut best);

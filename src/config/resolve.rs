@@ -12,8 +12,8 @@ use super::model::{ApiConfig, Config, LogSettings, NotificationsConfig, Supervis
 use super::raw::{RawApi, RawConfig, RawNotifications, RawSize, RawSupervisor};
 use super::{defaults, graph, resolve_component, units};
 
-/// What resolution of one file needs: where relative paths start, the
-/// supervisor's environment, and where errors go.
+/// Context for resolving one file: the folder relative paths start from,
+/// the supervisor's environment, and the error collector.
 pub struct Resolver<'r, 'c> {
     pub dir: &'r Path,
     pub env: &'r dyn Fn(&str) -> Option<String>,

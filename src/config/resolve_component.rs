@@ -5,17 +5,15 @@ use std::path::PathBuf;
 
 use super::error::{KeyPath, Target};
 use super::expand::expand;
-use super::model::{
-    Backoff, ComponentConfig, CpuAlert, Kind, LogSettings, Requires, RestartPolicy,
-};
+use super::model::{Backoff, ComponentConfig, CpuAlert, Kind, LogSettings, Requires};
 use super::raw::{RawBackoff, RawCommand, RawComponent, RawCpuAlert, RawRequires, RawSignal};
 use super::resolve::Resolver;
 use super::{defaults, resolve_health, units};
 
-/// Longest component name; names become file, URL and unit names.
+/// Maximum length of a component name, which becomes a file, URL and unit name.
 pub const MAX_NAME_LEN: usize = 64;
 
-/// Whether `name` matches `^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`.
+/// Returns true when `name` matches `^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`.
 pub fn is_valid_name(name: &str) -> bool {
     let mut chars = name.chars();
     name.len() <= MAX_NAME_LEN
@@ -66,10 +64,10 @@ pub fn component(
     let mut secret_env: BTreeSet<String> = raw.secret_env.unwrap_or_default().into_iter().collect();
     secret_env.extend(file_values.into_iter().map(|(key, _)| key));
 
-    let kind = raw.kind.unwrap_or(Kind::Daemon);
+    let kind = raw.kind.unwrap_or(defaults::KIND);
     let restart = raw.restart.unwrap_or(match kind {
-        Kind::Daemon => RestartPolicy::Always,
-        Kind::Task => RestartPolicy::OnFailure,
+        Kind::Daemon => defaults::RESTART_DAEMON,
+        Kind::Task => defaults::RESTART_TASK,
     });
     let fatal_retry = resolver.duration(
         raw.fatal_retry.as_deref(),

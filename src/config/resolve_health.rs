@@ -134,7 +134,7 @@ fn threshold(
     value
 }
 
-/// The one check of a probe; `raw` has exactly one of the probe keys.
+/// Builds the check of a probe whose `raw` has exactly one of the probe keys.
 fn check(resolver: &mut Resolver<'_, '_>, raw: &RawProbe, path: &KeyPath) -> Option<ProbeCheck> {
     if let Some(http) = &raw.http {
         return http_check(resolver, http, &path.key("http"));

@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::raw::RawConfig;
 
-/// The schema of the raw file (draft-07, which taplo and most editors read),
+/// Generates the schema of the raw file (draft-07, which taplo and most editors read),
 /// with descriptions and defaults.
 pub fn json_schema() -> Value {
     let settings = SchemaSettings::draft07().for_deserialize();

@@ -1,6 +1,6 @@
 //! Signal names and numbers of the platform.
 
-/// The number of a signal name such as "TERM" or "SIGTERM", in any case.
+/// Looks up the number of a signal name such as "TERM" or "SIGTERM", in any case.
 #[cfg(unix)]
 pub fn from_name(name: &str) -> Option<i32> {
     use std::str::FromStr;
@@ -10,7 +10,7 @@ pub fn from_name(name: &str) -> Option<i32> {
     nix::sys::signal::Signal::from_str(&full).ok().map(|signal| signal as i32)
 }
 
-/// The number itself, when it names a signal of this platform.
+/// Returns the number itself when it names a signal of this platform.
 #[cfg(unix)]
 pub fn from_number(number: i32) -> Option<i32> {
     nix::sys::signal::Signal::try_from(number).ok().map(|signal| signal as i32)

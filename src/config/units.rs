@@ -120,3 +120,90 @@ pub fn signal(raw: &RawSignal) -> Result<i32, String> {
         }),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn size_cases() {
+        let cases = [
+            (RawSize::Bytes(1234), Ok(1234)),
+            (RawSize::Text("512MiB".into()), Ok(512 << 20)),
+            (RawSize::Text("1GB".into()), Ok(1_000_000_000)),
+            (RawSize::Text("1.5 KiB".into()), Ok(1536)),
+            (RawSize::Text("10mib".into()), Ok(10 << 20)),
+            (RawSize::Text("42".into()), Ok(42)),
+        ];
+        for (input, expected) in cases {
+            assert_eq!(size(&input), expected, "input {input:?}");
+        }
+        for bad in ["", "MiB", "12 parsecs", "1..2GB"] {
+            assert!(size(&RawSize::Text(bad.into())).is_err(), "accepted {bad:?}");
+        }
+    }
+
+    #[test]
+    fn status_range_cases() {
+        assert_eq!(status_range("200-399"), Ok((200, 399)));
+        assert_eq!(status_range("204"), Ok((204, 204)));
+        for bad in ["399-200", "abc", "99", "200-700"] {
+            assert!(status_range(bad).is_err(), "accepted {bad:?}");
+        }
+    }
+
+    #[test]
+    fn signal_cases() {
+        let cases = [("TERM", Some(15)), ("SIGINT", Some(2)), ("hup", Some(1)), ("SIGFOO", None)];
+        for (name, expected) in cases {
+            assert_eq!(signal(&RawSignal::Name(name.into())).ok(), expected, "name {name:?}");
+        }
+        assert_eq!(signal(&RawSignal::Number(9)), Ok(9));
+        assert!(signal(&RawSignal::Number(999)).is_err());
+    }
+
+    #[test]
+    fn host_port_cases() {
+        assert!(host_port("127.0.0.1:5432").is_ok());
+        assert!(host_port("[::1]:80").is_ok());
+        for bad in ["localhost", ":80", "host:http", "host:70000"] {
+            assert!(host_port(bad).is_err(), "accepted {bad:?}");
+        }
+    }
+
+    #[test]
+    fn percent_cases() {
+        assert_eq!(percent(&RawPercent::Text("90%".into())), Ok(90.0));
+        assert_eq!(percent(&RawPercent::Number(150.0)), Ok(150.0));
+        assert!(percent(&RawPercent::Text("lots".into())).is_err());
+        assert!(percent(&RawPercent::Number(0.0)).is_err());
+    }
+
+    #[test]
+    fn defaults_parse() {
+        use crate::config::defaults;
+        let durations = [
+            defaults::NOTIFICATION_RATE_LIMIT,
+            defaults::NOTIFICATION_STARTUP_GRACE,
+            defaults::BACKOFF_INITIAL,
+            defaults::BACKOFF_MAX,
+            defaults::BACKOFF_RESET_AFTER,
+            defaults::RESTART_WINDOW,
+            defaults::FATAL_RETRY,
+            defaults::MIN_UPTIME,
+            defaults::STOP_TIMEOUT,
+            defaults::PROBE_INTERVAL,
+            defaults::PROBE_TIMEOUT,
+            defaults::PROBE_START_PERIOD,
+            defaults::HEARTBEAT_MAX_AGE,
+        ];
+        for text in durations {
+            assert!(duration(text).is_ok(), "default {text:?}");
+        }
+        for text in [defaults::LOG_MAX_SIZE, defaults::LOG_TAIL] {
+            assert!(size(&RawSize::Text(text.into())).is_ok(), "default {text:?}");
+        }
+        assert!(status_range(defaults::HTTP_STATUS).is_ok());
+        assert!(signal(&RawSignal::Name(defaults::STOP_SIGNAL.into())).is_ok());
+    }
+}
