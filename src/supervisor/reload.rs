@@ -20,7 +20,7 @@ impl Actor {
         };
         match crate::config::load(&path) {
             Ok(config) => self.apply(config),
-            Err(errors) => self.reject(crate::config::error_messages(&errors)),
+            Err(errors) => self.reject(errors.iter().map(ToString::to_string).collect()),
         }
     }
 
