@@ -47,15 +47,15 @@ pub fn describe_check(check: &ProbeCheck) -> String {
     }
 }
 
-/// Awaits `attempt` for at most `timeout`, naming `what` when it runs out.
+/// Awaits `attempt` for at most `timeout`, naming `target` when it runs out.
 async fn within(
     timeout: Duration,
-    what: &str,
+    target: &str,
     attempt: impl Future<Output = Result<(), String>>,
 ) -> Result<(), String> {
     match tokio::time::timeout(timeout, attempt).await {
         Ok(result) => result,
-        Err(_) => Err(format!("{what} timed out after {}", format_duration(timeout))),
+        Err(_) => Err(format!("{target} timed out after {}", format_duration(timeout))),
     }
 }
 
@@ -67,20 +67,22 @@ async fn connect(address: &str) -> Result<(), String> {
 }
 
 async fn heartbeat(path: &Path, max_age: Duration) -> Result<(), String> {
-    let shown = path.display();
+    let display_path = path.display();
     let modified = match tokio::fs::metadata(path).await.and_then(|meta| meta.modified()) {
         Ok(modified) => modified,
         Err(error) if error.kind() == io::ErrorKind::NotFound => {
-            return Err(format!("heartbeat {shown} not found: the component has not touched it"));
+            return Err(format!(
+                "heartbeat {display_path} not found: the component has not touched it"
+            ));
         }
-        Err(error) => return Err(format!("heartbeat {shown}: {}", describe_io(&error))),
+        Err(error) => return Err(format!("heartbeat {display_path}: {}", describe_io(&error))),
     };
 
     // An mtime in the future (clock skew, a touch -d) counts as fresh.
     let age = SystemTime::now().duration_since(modified).unwrap_or(Duration::ZERO);
     if age > max_age {
         return Err(format!(
-            "heartbeat {shown} touched {} ago, max {}",
+            "heartbeat {display_path} touched {} ago, max {}",
             format_duration(age),
             format_duration(max_age)
         ));

@@ -17,8 +17,8 @@ pub enum Transition {
 ///
 /// The status starts unknown. Failures are ignored while `within_start_period`
 /// is true and no check has passed yet, so a slow start does not count against
-/// the component; the first success ends that grace, as in Docker's
-/// `start_period`.
+/// the component. The first success ends that grace period, as a success
+/// during Docker's `HEALTHCHECK --start-period` does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Counter {
     failure_threshold: u32,

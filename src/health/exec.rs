@@ -26,9 +26,9 @@ pub(super) async fn run(
     cwd: &Path,
     env: &BTreeMap<String, String>,
 ) -> Result<(), String> {
-    let shown = format!("exec `{}`", argv.join(" "));
+    let probe_name = format!("exec `{}`", argv.join(" "));
     let Some((program, args)) = argv.split_first() else {
-        return Err(format!("{shown}: empty command"));
+        return Err(format!("{probe_name}: empty command"));
     };
 
     let mut command = Command::new(program);
@@ -42,7 +42,7 @@ pub(super) async fn run(
         .kill_on_drop(true);
     group::new_process_group(&mut command);
     let mut child = command.spawn().map_err(|error| {
-        format!("{shown} failed to start in {}: {}", cwd.display(), describe_io(&error))
+        format!("{probe_name} failed to start in {}: {}", cwd.display(), describe_io(&error))
     })?;
 
     // Kills the group when this function returns or its future is dropped,
@@ -54,9 +54,14 @@ pub(super) async fn run(
 
     let status = match waited {
         Ok(Ok(status)) => status,
-        Ok(Err(error)) => return Err(format!("{shown}: wait failed: {}", describe_io(&error))),
+        Ok(Err(error)) => {
+            return Err(format!("{probe_name}: wait failed: {}", describe_io(&error)));
+        }
         Err(_) => {
-            return Err(format!("{shown} timed out after {} (killed)", format_duration(timeout)));
+            return Err(format!(
+                "{probe_name} timed out after {} (killed)",
+                format_duration(timeout)
+            ));
         }
     };
     if status.success() {
@@ -64,13 +69,13 @@ pub(super) async fn run(
     }
 
     let output = last_line(stderr).await.or(last_line(stdout).await);
-    Err(describe_failure(&shown, status, output))
+    Err(describe_failure(&probe_name, status, output))
 }
 
-fn describe_failure(shown: &str, status: ExitStatus, output: Option<String>) -> String {
+fn describe_failure(probe_name: &str, status: ExitStatus, output: Option<String>) -> String {
     let ended = match status.code() {
-        Some(code) => format!("{shown} exited {code}"),
-        None => format!("{shown} ended by {}", signal_name(status)),
+        Some(code) => format!("{probe_name} exited {code}"),
+        None => format!("{probe_name} ended by {}", signal_name(status)),
     };
     match output {
         Some(line) => format!("{ended}: {line}"),

@@ -10,4 +10,4 @@ mod runner;
 
 pub use check::{describe_check, run_check};
 pub use counter::{Counter, Transition};
-pub use runner::{ProbeEvent, ProbeEventKind, ProbeRole, ProbeRunner};
+pub use runner::{ProbeEvent, ProbeEventKind, ProbeRole, ProbeRunner, READINESS_PENDING_INTERVAL};

@@ -15,23 +15,23 @@ use super::counter::{Counter, Transition};
 use crate::config::{Health, Probe};
 use crate::event::ProbeStatus;
 
-/// Longest gap between readiness checks until readiness first passes, so a
+/// Maximum gap between readiness checks until readiness first passes, so a
 /// component becomes healthy soon after it starts listening even when the
 /// probe `interval` is long.
 pub const READINESS_PENDING_INTERVAL: Duration = Duration::from_millis(250);
 
-/// Which question a probe answers.
+/// The role of a probe: readiness or liveness.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum ProbeRole {
     /// Is it ready to serve? Gates `running` → `healthy` and `healthy` dependencies.
     Readiness,
-    /// Is it still alive? Failing past the threshold asks for a restart.
+    /// Is it still alive? Failing past the threshold requests a restart.
     Liveness,
 }
 
 /// A probe result for the supervisor, tagged with the run it belongs to so
-/// that a result from a previous run can be told apart and dropped.
+/// that a result from a previous run can be recognized and dropped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProbeEvent {
     pub component: String,
@@ -110,7 +110,7 @@ impl Drop for ProbeRunner {
     }
 }
 
-/// What every check of one run needs.
+/// Inputs shared by every check of one run.
 struct Context {
     component: String,
     run_id: u64,
@@ -153,6 +153,8 @@ struct Role {
     interval: Duration,
     start_period: Duration,
     counter: Counter,
+    /// Whether the verdict has reached passing at least once.
+    has_passed: bool,
     next_due: Instant,
 }
 
@@ -173,13 +175,14 @@ impl Role {
             interval: probe.interval,
             start_period: probe.start_period,
             counter: Counter::new(probe.failure_threshold, probe.success_threshold),
+            has_passed: false,
             next_due,
         }
     }
 
     /// Time from one check of this role to the next.
     fn gap(&self) -> Duration {
-        if self.role == ProbeRole::Readiness && !self.counter.ever_passed() {
+        if self.role == ProbeRole::Readiness && !self.has_passed {
             self.interval.min(READINESS_PENDING_INTERVAL)
         } else {
             self.interval
@@ -219,7 +222,7 @@ fn align_shared_schedule(roles: &mut [Role]) {
         return;
     };
     for role in roles.iter_mut() {
-        if role.role == ProbeRole::Readiness && role.counter.ever_passed() {
+        if role.role == ProbeRole::Readiness && role.has_passed {
             role.next_due = liveness_due;
         }
     }
@@ -234,6 +237,9 @@ async fn record(
 ) -> Result<(), Closed> {
     let within_start_period = checked_at.duration_since(context.started) < role.start_period;
     let transition = role.counter.record(result.is_ok(), within_start_period);
+    if matches!(transition, Some(Transition::Passing { .. })) {
+        role.has_passed = true;
+    }
     let error = result.as_ref().err().cloned();
 
     let checked = ProbeEventKind::Checked {

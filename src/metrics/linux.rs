@@ -13,8 +13,9 @@ const STIME_FIELD: usize = 12;
 const STARTTIME_FIELD: usize = 19;
 const RSS_FIELD: usize = 21;
 
-/// Values that proc(5) documents and every Linux architecture Tend builds for
-/// uses, taken when sysconf fails.
+/// Fallbacks for when sysconf fails: USER_HZ is 100 on the mainstream Linux
+/// architectures, and 4 KiB pages are the most common (some arm64 kernels use
+/// 16 or 64 KiB, so RSS would read low there).
 const DEFAULT_TICKS_PER_SECOND: u64 = 100;
 const DEFAULT_PAGE_SIZE: u64 = 4096;
 
@@ -75,8 +76,8 @@ fn parse_stat(text: &str, page_size: u64) -> Option<ProcessReading> {
 /// Children of every thread of `pid`. Empty when the process is gone.
 ///
 /// NOTE: the children files need a kernel built with CONFIG_PROC_CHILDREN
-/// (the default of the major distributions); without it only the listed
-/// roots are counted.
+/// (present on the Debian kernel the tests run on); without it only the
+/// listed roots are counted.
 pub(super) fn children(pid: u32) -> Vec<u32> {
     let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else { return Vec::new() };
     let mut children = Vec::new();

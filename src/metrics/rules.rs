@@ -1,4 +1,4 @@
-//! Resource rules applied to each sample: `max_memory` (exceeding it asks for
+//! Resource rules applied to each sample: `max_memory` (exceeding it requires
 //! a restart) and `cpu_alert` (staying above it raises one warning, cleared
 //! when usage drops; no restart).
 
