@@ -4,10 +4,12 @@
 
 mod check;
 mod counter;
+mod diagnosis;
 mod exec;
 mod http;
 mod runner;
 
 pub use check::{describe_check, run_check};
 pub use counter::{Counter, Transition};
+pub use diagnosis::probe_diagnosis;
 pub use runner::{ProbeEvent, ProbeEventKind, ProbeRole, ProbeRunner, READINESS_PENDING_INTERVAL};

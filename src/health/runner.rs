@@ -79,7 +79,8 @@ impl ProbeRunner {
     ///
     /// A probe given once for both roles (`readiness == liveness`) runs once
     /// per tick and feeds both counters. `cwd` and `env` are those of the
-    /// component and apply to exec probes.
+    /// component and apply to exec probes. Panics outside a tokio runtime, as
+    /// `tokio::spawn` does.
     pub fn spawn(
         component: String,
         run_id: u64,

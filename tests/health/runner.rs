@@ -245,3 +245,26 @@ async fn empty_health_ends_at_once() {
     assert!(tokio::time::timeout(support::DEADLINE, rx.recv()).await.unwrap().is_none());
     assert!(runner.is_finished());
 }
+
+// Multi-threaded, so the probe task runs while the test thread blocks polling.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropped_runner_kills_exec_probe() {
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("pid");
+    // The pid is of a member of the probe's group, not of its leader.
+    let script = format!("sleep 30 & echo $! > {}.tmp && mv {0}.tmp {0}; wait", pid_file.display());
+    let check = ProbeCheck::Exec { command: vec!["sh".into(), "-c".into(), script] };
+    let mut liveness = probe(check, Duration::from_millis(10), 3, 1);
+    liveness.timeout = Duration::from_secs(60);
+    let (runner, _rx) = spawn(Health { readiness: None, liveness: Some(liveness) });
+
+    let pid: u32 = support::poll_until("the probe to write its pid", || {
+        std::fs::read_to_string(&pid_file).ok()?.trim().parse().ok()
+    });
+    assert!(!support::process_gone(pid), "probe {pid} ended before the drop");
+    drop(runner);
+
+    support::poll_until(&format!("probe {pid} to be killed"), || {
+        support::process_gone(pid).then_some(())
+    });
+}
