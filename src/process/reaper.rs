@@ -16,14 +16,14 @@ use tokio::signal::unix::{Signal, SignalKind, signal};
 /// Sessions of finished runs kept for attributing late orphans; the oldest go first.
 const MAX_RETIRED_SESSIONS: usize = 4096;
 
-/// What the reaper needs to tell our component processes from other children.
+/// The facts the reaper uses to tell component processes from other children.
 /// One lock guards it and spawning, so a leader is registered before the
 /// reaper can see it among our children.
 #[derive(Debug, Default)]
 pub(crate) struct Registry {
     /// Leaders we spawned and tokio has not reaped yet: never touched here.
     leaders: HashSet<u32>,
-    /// Sessions and process groups of live runs, counted per tree that holds them.
+    /// Sessions and process groups of live runs, with the number of trees using each.
     live_sessions: HashMap<u32, usize>,
     /// Sessions of finished runs, whose late orphans are still ours.
     retired: VecDeque<u32>,

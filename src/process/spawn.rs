@@ -24,7 +24,7 @@ const PIPE_SIZE: i32 = 256 * 1024;
 const MAX_ENLARGED_PIPES: usize = 64;
 static ENLARGED_PIPES: AtomicUsize = AtomicUsize::new(0);
 
-/// What to run for one start of a component.
+/// The program, arguments, directory and environment for one start of a component.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SpawnSpec {
     pub component: String,
@@ -37,7 +37,7 @@ pub struct SpawnSpec {
     pub run_id: u64,
 }
 
-/// Why a leader could not be started. Each variant keeps the OS error.
+/// A failure to start a leader. Each variant keeps the OS error.
 #[derive(Debug, thiserror::Error)]
 pub enum SpawnError {
     #[error("component {component} has an empty command: give at least the program to run")]

@@ -31,7 +31,7 @@ const KILL_WAIT: Duration = Duration::from_secs(3);
 /// Poll interval used only when a pidfd cannot be registered with the runtime.
 const FALLBACK_POLL: Duration = Duration::from_millis(20);
 
-/// The `TEND_RUN=` prefix every run of this supervisor process carries.
+/// Formats the `TEND_RUN=` prefix that every run of this supervisor process carries.
 pub(crate) fn run_marker_prefix() -> String {
     format!("{ENV_RUN}={}.", std::process::id())
 }
@@ -63,7 +63,7 @@ pub struct Survivor {
     pub reason: String,
 }
 
-/// What [`ProcessTree::stop`] did.
+/// The outcome of [`ProcessTree::stop`].
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct StopReport {
     /// Processes that were sent the stop signal.
@@ -93,7 +93,7 @@ pub struct ProcessTree {
     run_entry: Vec<u8>,
     component_entry: Vec<u8>,
     members: BTreeMap<u32, Member>,
-    /// Sessions and groups this tree holds in the reaper registry.
+    /// Sessions and groups this tree has registered with the reaper.
     held: HashSet<u32>,
     pipe_budget: PipeBudget,
 }
@@ -317,9 +317,9 @@ impl ProcessTree {
         }
     }
 
-    /// Tracks `pid` if it is a live process of this run: a child of the
-    /// tracked `parent`, or (with no parent) one of our children that carries
-    /// the run marker or sits in a session or group a live member holds.
+    /// Tracks `pid` if it is a live process of this run. With a `parent`, it
+    /// must be a child of that tracked process. Without one, it must be our
+    /// child and carry the run marker or share a live member's session or group.
     fn adopt(&mut self, pid: u32, parent: Option<u32>) -> bool {
         let Ok(pidfd) = linux::pidfd_open(pid) else {
             return false;
