@@ -29,13 +29,22 @@ pub(crate) struct LogFile {
     size: u64,
     /// A write error was logged and no write has succeeded since.
     failing: bool,
+    /// A rotation error was logged and no rotation has succeeded since.
+    rotation_failing: bool,
 }
 
 impl LogFile {
     pub(crate) fn open(path: &Path) -> io::Result<LogFile> {
         let file = open_append(path)?;
         let size = file.metadata()?.len();
-        Ok(LogFile { path: path.to_path_buf(), file, buffer: Vec::new(), size, failing: false })
+        Ok(LogFile {
+            path: path.to_path_buf(),
+            file,
+            buffer: Vec::new(),
+            size,
+            failing: false,
+            rotation_failing: false,
+        })
     }
 
     /// Appends one formatted line to the buffer.
@@ -58,8 +67,14 @@ impl LogFile {
             return;
         }
         self.write_buffer();
-        if let Err(error) = self.rotate(settings.max_files) {
-            tracing::warn!(path = %self.path.display(), %error, "log rotation failed");
+        match self.rotate(settings.max_files) {
+            Ok(()) => self.rotation_failing = false,
+            Err(error) => {
+                if !self.rotation_failing {
+                    tracing::warn!(path = %self.path.display(), %error, "log rotation failed; the file keeps growing until a rotation succeeds");
+                }
+                self.rotation_failing = true;
+            }
         }
     }
 

@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::event::Stream;
 
-/// Longest piece of a line written as one log line; longer lines are split.
+/// Maximum bytes of a line written as one log line; longer lines are split.
 pub const LINE_CAP: usize = 16 * 1024;
 
 /// Length of `2024-01-31T12:00:00.123Z`.

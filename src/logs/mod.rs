@@ -85,10 +85,10 @@ impl ComponentLog {
         Ok(ComponentLog { shared: Arc::new(shared) })
     }
 
-    /// Starts capturing one run's output. The handle completes when both
-    /// pipes reach end of file, which a daemonized grandchild holding them
-    /// open can delay past the leader's exit; decide exits from the leader.
-    /// Must be called within a tokio runtime.
+    /// Starts capturing one run's output; call it within a tokio runtime.
+    /// The handle completes when both pipes reach end of file. A daemonized
+    /// grandchild can keep them open past the leader's exit, so decide exits
+    /// from the leader's wait.
     pub fn attach(&self, stdout: ChildStdout, stderr: ChildStderr) -> JoinHandle<()> {
         let shared = Arc::clone(&self.shared);
         let fds = stdout.into_owned_fd().and_then(|out| Ok((out, stderr.into_owned_fd()?)));

@@ -69,7 +69,7 @@ pub(crate) async fn run(shared: Arc<Shared>, stdout: OwnedFd, stderr: OwnedFd) {
     shared.file().flush();
 }
 
-/// Reads what the pipe holds (up to a turn's worth) and writes out the lines.
+/// Reads the pipe's pending data (up to a turn's worth) and writes out the lines.
 /// Flushes the file once the pipe has nothing more to read.
 fn drain(
     shared: &Shared,

@@ -45,7 +45,7 @@ pub fn read_file_tail(
     Ok(newest_first)
 }
 
-/// Adds lines of one file, newest first, until `into` holds `n`. Returns true
+/// Adds lines of one file, newest first, until `into` contains `n`. Returns true
 /// when a line older than `since` was met, so older files need no reading.
 fn collect_newest(
     content: &[u8],
