@@ -1,7 +1,7 @@
 //! The classifier: runs the matchers over a finished run in a fixed order
 //! and falls back to a diagnosis from the exit status alone.
 
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 
 use regex::{Captures, Regex};
 
@@ -51,8 +51,24 @@ impl Context<'_> {
 
     /// A path the program printed, made absolute against the working directory.
     pub fn absolute(&self, path: &str) -> PathBuf {
-        self.component.cwd.join(path)
+        normalize(&self.component.cwd.join(path))
     }
+}
+
+/// Removes `.` and folds `..` parts without touching the file system, as a
+/// program resolving `./lib/../x` would name the file.
+pub(crate) fn normalize(path: &Path) -> PathBuf {
+    let mut normal = PathBuf::new();
+    for part in path.components() {
+        match part {
+            Component::CurDir => {}
+            Component::ParentDir if normal.file_name().is_some() => {
+                normal.pop();
+            }
+            other => normal.push(other),
+        }
+    }
+    normal
 }
 
 /// Shows `path` relative to `cwd` when it lies inside it.

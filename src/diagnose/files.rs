@@ -64,7 +64,7 @@ pub(crate) fn missing_file(context: &Context<'_>) -> Option<Diagnosis> {
     let path = found["path"].trim().to_string();
     let cwd = &context.component.cwd;
     let is_script = interpreter_script(&context.component.command)
-        .is_some_and(|(_, script)| cwd.join(script) == context.absolute(&path));
+        .is_some_and(|(_, script)| context.absolute(script) == context.absolute(&path));
     let role = if is_script { FileRole::Script } else { FileRole::of(&path) };
     let diagnosis = file_not_found(&context.absolute(&path), cwd, role);
     Some(

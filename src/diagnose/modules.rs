@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::classify::{Context, display_path};
+use super::classify::{Context, display_path, normalize};
 use super::files::{FileRole, file_not_found};
 use super::program::interpreter_script;
 use super::suggest::{did_you_mean, similar_files};
@@ -153,9 +153,9 @@ fn node(context: &Context<'_>) -> Option<Diagnosis> {
                 .find_map(|line| NODE_REQUIRER.captures(&line.text).map(|c| c["path"].to_string()))
         });
         let base = requirer.as_deref().and_then(|path| Path::new(path).parent()).unwrap_or(cwd);
-        let path = base.join(&name);
+        let path = normalize(&base.join(&name));
         let is_script = interpreter_script(&context.component.command)
-            .is_some_and(|(_, script)| cwd.join(script) == path);
+            .is_some_and(|(_, script)| context.absolute(script) == path);
         let role = if is_script { FileRole::Script } else { FileRole::File };
         return Some(with_lines(file_not_found(&path, cwd, role), context, &[index]));
     }

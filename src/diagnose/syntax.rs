@@ -21,8 +21,9 @@ static NODE_LOCATION: LazyLock<Regex> =
     LazyLock::new(|| pattern(r"^(?P<file>\S+\.[cm]?[jt]sx?):(?P<line>\d+)$"));
 static NODE_ERROR: LazyLock<Regex> = LazyLock::new(|| pattern(r"^SyntaxError: (?P<message>.+)$"));
 /// ruby: `app.rb:2: syntax error, unexpected …`.
-static RUBY_ERROR: LazyLock<Regex> =
-    LazyLock::new(|| pattern(r"^(?P<file>\S+\.rb):(?P<line>\d+): (?P<message>syntax errors? .+)$"));
+static RUBY_ERROR: LazyLock<Regex> = LazyLock::new(|| {
+    pattern(r"^(?P<file>\S+\.rb):(?P<line>\d+): (?P<message>syntax errors?\b.*)$")
+});
 
 /// Where a syntax error sits and what the interpreter said.
 struct Location {
