@@ -20,7 +20,7 @@ fn temp() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
 }
 
-/// The supervisor's environment as the test process sees it.
+/// Looks a variable up in the test process's environment, standing in for the supervisor's.
 fn process_env(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }

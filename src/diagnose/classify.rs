@@ -21,7 +21,7 @@ pub(crate) struct Context<'a> {
 }
 
 impl Context<'_> {
-    /// The first line matching `pattern`, with its index and captures.
+    /// Finds the first line matching `pattern`, with its index and captures.
     pub fn find(&self, pattern: &Regex) -> Option<(usize, Captures<'_>)> {
         self.lines
             .iter()
@@ -29,14 +29,14 @@ impl Context<'_> {
             .find_map(|(index, line)| pattern.captures(&line.text).map(|found| (index, found)))
     }
 
-    /// The indices of every line matching `pattern`.
+    /// Returns the indices of every line matching `pattern`.
     pub fn all(&self, pattern: &Regex) -> Vec<usize> {
         let matching =
             self.lines.iter().enumerate().filter(|(_, line)| pattern.is_match(&line.text));
         matching.map(|(index, _)| index).collect()
     }
 
-    /// The text of line `index`.
+    /// Returns the text of line `index`.
     pub fn line(&self, index: usize) -> &str {
         &self.lines[index].text
     }
@@ -49,7 +49,7 @@ impl Context<'_> {
         text::evidence(sorted.iter().map(|index| self.line(*index)))
     }
 
-    /// A path the program printed, made absolute against the working directory.
+    /// Makes a path the program printed absolute against the working directory.
     pub fn absolute(&self, path: &str) -> PathBuf {
         normalize(&self.component.cwd.join(path))
     }

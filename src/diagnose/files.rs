@@ -58,7 +58,7 @@ static MISSING_LIBRARY: LazyLock<Regex> = LazyLock::new(|| {
     pattern(r"(?P<library>[\w.+-]+\.so(?:\.[\w.]+)?): cannot open shared object file")
 });
 
-/// A run that stopped on a file it could not find.
+/// Diagnoses a run that stopped on a file it could not find.
 pub(crate) fn missing_file(context: &Context<'_>) -> Option<Diagnosis> {
     let (index, found) = MISSING_FILE.iter().find_map(|pattern| context.find(pattern))?;
     let path = found["path"].trim().to_string();
@@ -78,14 +78,14 @@ pub(crate) fn missing_file(context: &Context<'_>) -> Option<Diagnosis> {
 /// What a missing file was for, which decides the summary and the kind.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum FileRole {
-    /// The script an interpreter was told to run.
+    /// The script named as the interpreter's argument in `command`.
     Script,
     Config,
     File,
 }
 
 impl FileRole {
-    /// A config file by its extension, else a plain file.
+    /// Classifies `path` as a config file by its extension, else as a plain file.
     pub(crate) fn of(path: &str) -> FileRole {
         let extension = Path::new(path).extension().map(|ext| ext.to_string_lossy().to_lowercase());
         let is_config = extension.is_some_and(|ext| CONFIG_EXTENSIONS.contains(&ext.as_str()))
@@ -94,7 +94,7 @@ impl FileRole {
     }
 }
 
-/// A diagnosis for a missing `path` (absolute), with files like it in its folder.
+/// Builds the diagnosis for a missing `path` (absolute), with similar files in its folder.
 pub(crate) fn file_not_found(path: &Path, cwd: &Path, role: FileRole) -> Diagnosis {
     let shown = display_path(path, cwd);
     let (kind, summary) = match role {
@@ -117,7 +117,7 @@ pub(crate) fn file_not_found(path: &Path, cwd: &Path, role: FileRole) -> Diagnos
     Diagnosis::new(kind, summary, hint)
 }
 
-/// A run that stopped on a file it may not open, or a port it may not bind.
+/// Diagnoses a run that stopped on a file it may not open, or a port it may not bind.
 pub(crate) fn permission_denied(context: &Context<'_>) -> Option<Diagnosis> {
     let cwd = &context.component.cwd;
     if let Some((index, found)) = context.find(&DENIED_LISTEN) {
@@ -148,7 +148,7 @@ pub(crate) fn permission_denied(context: &Context<'_>) -> Option<Diagnosis> {
     Some(with_lines(diagnosis, context, index))
 }
 
-/// A program the dynamic loader could not start, or a native extension it could not load.
+/// Diagnoses a program the dynamic loader could not start, or a native extension it could not load.
 pub(crate) fn missing_library(context: &Context<'_>) -> Option<Diagnosis> {
     let (index, found) = context.find(&MISSING_LIBRARY)?;
     let library = &found["library"];
@@ -163,7 +163,7 @@ pub(crate) fn missing_library(context: &Context<'_>) -> Option<Diagnosis> {
     Some(with_lines(diagnosis, context, index))
 }
 
-/// A shell that exited 127 on a command it could not find.
+/// Diagnoses a shell that exited 127 on a command it could not find.
 pub(crate) fn command_not_found(context: &Context<'_>) -> Option<Diagnosis> {
     commands::command_not_found_in_output(context)
 }

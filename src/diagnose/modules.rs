@@ -1,5 +1,5 @@
 //! Missing modules and packages: Python imports, Node requires and imports,
-//! Ruby requires and Java classes, told apart from local files that are
+//! Ruby requires and Java classes, distinguished from local files that are
 //! merely not on the search path.
 
 use std::path::{Path, PathBuf};
@@ -53,7 +53,7 @@ const PIP_NAMES: &[(&str, &str)] = &[
     ("magic", "python-magic"),
 ];
 
-/// A run that stopped on a module or package it could not load.
+/// Diagnoses a run that stopped on a module or package it could not load.
 pub(crate) fn missing_module(context: &Context<'_>) -> Option<Diagnosis> {
     python(context).or_else(|| node(context)).or_else(|| ruby(context)).or_else(|| java(context))
 }
@@ -63,17 +63,24 @@ fn with_lines(diagnosis: Diagnosis, context: &Context<'_>, indices: &[usize]) ->
 }
 
 fn python(context: &Context<'_>) -> Option<Diagnosis> {
-    if let Some((index, found)) = context.find(&PYTHON_MISSING_NAME) {
-        let (item, module) = (&found["item"], &found["module"]);
-        let diagnosis = Diagnosis::new(
-            DiagnosisKind::MissingModule,
-            format!("cannot import {item} from Python module {module}"),
-            format!(
-                "the {module} that was found has no {item}: check the spelling, the installed version, or a local {module}.py shadowing it"
-            ),
-        );
-        return Some(with_lines(diagnosis, context, &[index]));
-    }
+    python_missing_name(context).or_else(|| python_missing_module(context))
+}
+
+fn python_missing_name(context: &Context<'_>) -> Option<Diagnosis> {
+    let (index, found) = context.find(&PYTHON_MISSING_NAME)?;
+    let (item, module) = (&found["item"], &found["module"]);
+    let diagnosis = Diagnosis::new(
+        DiagnosisKind::MissingModule,
+        format!("cannot import {item} from Python module {module}"),
+        format!(
+            "the {module} that was found has no {item}: check the spelling, the installed \
+             version, or a local {module}.py shadowing it"
+        ),
+    );
+    Some(with_lines(diagnosis, context, &[index]))
+}
+
+fn python_missing_module(context: &Context<'_>) -> Option<Diagnosis> {
     let (index, found) = context.find(&PYTHON_MISSING)?;
     let name = found["name"].to_string();
     let top = name.split('.').next().unwrap_or(&name).to_string();
@@ -130,8 +137,13 @@ fn python_search_dirs(context: &Context<'_>, before: usize) -> Vec<PathBuf> {
             dirs.extend(cwd.join(path).parent().map(Path::to_path_buf));
         }
     }
-    dirs.dedup();
-    dirs
+    let mut unique: Vec<PathBuf> = Vec::new();
+    for dir in dirs {
+        if !unique.contains(&dir) {
+            unique.push(dir);
+        }
+    }
+    unique
 }
 
 fn is_python_module(dir: &Path, name: &str) -> bool {
@@ -176,7 +188,7 @@ fn node(context: &Context<'_>) -> Option<Diagnosis> {
     Some(with_lines(diagnosis, context, &[index]))
 }
 
-/// The package part of a specifier: `@scope/pkg/sub` is `@scope/pkg`, `pkg/sub` is `pkg`.
+/// Extracts the package from a specifier: `@scope/pkg/sub` gives `@scope/pkg`, `pkg/sub` gives `pkg`.
 fn node_package(name: &str) -> String {
     let segments = if name.starts_with('@') { 2 } else { 1 };
     name.split('/').take(segments).collect::<Vec<_>>().join("/")

@@ -1,4 +1,4 @@
-//! Which process holds a TCP port. On Linux the listening sockets come from
+//! Port holders: which process listens on a TCP port. On Linux the listening sockets come from
 //! `/proc/net/tcp` and `/proc/net/tcp6` (port, socket inode, owner uid) and
 //! the holder from the `socket:[INODE]` links in `/proc/PID/fd`; elsewhere
 //! only a bind attempt tells whether a port is free.
@@ -21,7 +21,7 @@ pub struct Holder {
     pub uid: u32,
 }
 
-/// What is known about who listens on a port.
+/// The known facts about who listens on a port.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PortState {
     Free,
@@ -30,7 +30,7 @@ pub enum PortState {
     HeldByOtherUser {
         uid: u32,
     },
-    /// In use, but no process visible here holds the socket (another
+    /// In use, but no process visible here owns the socket (another
     /// network namespace, or a platform without `/proc`).
     HeldByUnknown,
 }
@@ -38,18 +38,19 @@ pub enum PortState {
 /// Characters of a holder's command line kept for display.
 const MAX_CMDLINE_CHARS: usize = 80;
 
-/// Every TCP socket in the LISTEN state, IPv4 and IPv6.
+/// Lists every TCP socket in the LISTEN state, IPv4 and IPv6.
 pub fn listeners() -> Vec<Listener> {
     platform::listeners()
 }
 
-/// Whether something listens on `port`, and who: the `candidates` pids are
-/// searched first, then this process's descendants, then every process.
+/// Finds whether something listens on `port`, and which process: the
+/// `candidates` pids are searched first, then this process's descendants,
+/// then every process.
 pub fn lookup(port: u16, candidates: &[u32]) -> PortState {
     platform::lookup(port, candidates)
 }
 
-/// The process holding `port`, when one is listening and visible.
+/// Returns the process listening on `port`, when there is one and it is visible.
 pub fn holder(port: u16) -> Option<Holder> {
     match lookup(port, &[]) {
         PortState::Held(holder) => Some(holder),

@@ -1,4 +1,4 @@
-//! What a component's command runs: resolving the program on PATH or against
+//! Program lookup for a component's command: resolving the program on PATH or against
 //! the working directory, recognising interpreters and the script they are
 //! given, and the first word of a shell-form command.
 
@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use crate::config::ComponentConfig;
 
-/// Where a program name led.
+/// The result of resolving a program name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Resolved {
     Found(PathBuf),
@@ -63,8 +63,8 @@ fn is_executable(_meta: &std::fs::Metadata) -> bool {
     true
 }
 
-/// The `PATH` a component's process sees: its own env first, then the
-/// supervisor's as `env` reports it.
+/// Returns the `PATH` a component's process gets: its own env first, then
+/// the supervisor's as `env` returns it.
 pub(crate) fn path_var(
     component: &ComponentConfig,
     env: &dyn Fn(&str) -> Option<String>,
@@ -72,13 +72,13 @@ pub(crate) fn path_var(
     component.env.get("PATH").cloned().or_else(|| env("PATH")).map(OsString::from)
 }
 
-/// The `PATH` of a component run by this process.
+/// Returns the `PATH` of a component run by this process.
 pub(crate) fn current_path_var(component: &ComponentConfig) -> Option<OsString> {
     let supervisor = |key: &str| std::env::var(key).ok();
     path_var(component, &supervisor)
 }
 
-/// The file name of a program, without its folder.
+/// Returns the file name of a program, without its folder.
 pub(crate) fn base_name(program: &str) -> &str {
     program.rsplit('/').next().unwrap_or(program)
 }
@@ -179,8 +179,8 @@ const SHELL_WORDS: &[&str] = &[
     "{", "(", "!",
 ];
 
-/// The program a shell-form line starts, when its first word is a plain
-/// word: no quoting, expansion, assignment or shell keyword.
+/// Returns the program a shell-form line starts, when its first word is a
+/// plain word: no quoting, expansion, assignment or shell keyword.
 pub(crate) fn shell_first_word(line: &str) -> Option<&str> {
     let mut words = line.split_whitespace();
     let mut first = words.next()?;
@@ -191,8 +191,8 @@ pub(crate) fn shell_first_word(line: &str) -> Option<&str> {
     (plain && !SHELL_WORDS.contains(&first)).then_some(first)
 }
 
-/// The program a component runs, as the user wrote it: for `shell = true`
-/// the first plain word of the line, else argv\[0].
+/// Returns the program a component runs, as the user wrote it: for
+/// `shell = true` the first plain word of the line, else argv\[0].
 pub(crate) fn user_program(component: &ComponentConfig) -> Option<&str> {
     if component.shell {
         return component.command.last().and_then(|line| shell_first_word(line));

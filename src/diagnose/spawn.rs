@@ -48,8 +48,8 @@ pub fn diagnose_spawn_error(component: &ComponentConfig, error: &std::io::Error)
     })
 }
 
-/// An exec that failed although the program resolves: its `#!` interpreter
-/// is the missing part.
+/// Narrows the diagnosis of an exec that failed although the program
+/// resolves, because then its `#!` interpreter is the missing part.
 fn refine_found(
     diagnosis: Diagnosis,
     program: &str,
@@ -65,7 +65,7 @@ fn refine_found(
     }
 }
 
-/// A diagnosis for a working directory that does not exist.
+/// Builds the diagnosis for a working directory that does not exist.
 pub(crate) fn missing_cwd(cwd: &Path) -> Diagnosis {
     let suggestions: Vec<String> =
         similar_paths(cwd).iter().map(|path| path.display().to_string()).collect();

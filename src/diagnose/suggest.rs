@@ -10,7 +10,7 @@ use super::program::{Resolved, resolve_command};
 /// Suggestions per question; more than this reads as noise.
 pub const MAX_SUGGESTIONS: usize = 3;
 
-/// Name parts shorter than this ("a", "v2", "py") say nothing about similarity.
+/// Minimum length of a shared name part; shorter parts ("a", "v2") are too common to count.
 const MIN_SHARED_PART: usize = 3;
 
 /// Returns up to [`MAX_SUGGESTIONS`] candidates closest to `name`, best first.

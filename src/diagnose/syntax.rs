@@ -25,7 +25,7 @@ static RUBY_ERROR: LazyLock<Regex> = LazyLock::new(|| {
     pattern(r"^(?P<file>\S+\.rb):(?P<line>\d+): (?P<message>syntax errors?\b.*)$")
 });
 
-/// Where a syntax error sits and what the interpreter said.
+/// The file, line and message of a syntax error, and the output lines showing it.
 struct Location {
     file: String,
     line: String,
@@ -33,7 +33,7 @@ struct Location {
     indices: Vec<usize>,
 }
 
-/// A run that stopped on a syntax error in Python, Node or Ruby source.
+/// Diagnoses a run that stopped on a syntax error in Python, Node or Ruby source.
 pub(crate) fn syntax_error(context: &Context<'_>) -> Option<Diagnosis> {
     let location = python(context).or_else(|| node(context)).or_else(|| ruby(context))?;
     let file = display_path(&context.absolute(&location.file), &context.component.cwd);

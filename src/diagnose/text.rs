@@ -53,13 +53,13 @@ pub(crate) fn cap_line(text: &str) -> String {
     }
 }
 
-/// The given lines as evidence: the first [`MAX_EVIDENCE_LINES`], each capped.
+/// Turns lines into evidence: the first [`MAX_EVIDENCE_LINES`], each capped.
 pub(crate) fn evidence<'a>(lines: impl IntoIterator<Item = &'a str>) -> Vec<String> {
     lines.into_iter().take(MAX_EVIDENCE_LINES).map(cap_line).collect()
 }
 
-/// The last non-blank lines as evidence: stderr when the run wrote any, else
-/// every stream.
+/// Returns the last non-blank lines as evidence: stderr when the run wrote
+/// any, else every stream.
 pub(crate) fn last_lines(lines: &[Line]) -> Vec<String> {
     let has_stderr =
         lines.iter().any(|line| line.stream == Stream::Err && !line.text.trim().is_empty());

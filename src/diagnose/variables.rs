@@ -37,7 +37,7 @@ static NAMED: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     ]
 });
 
-/// A run that stopped because an environment variable was not set.
+/// Diagnoses a run that stopped because an environment variable was not set.
 pub(crate) fn missing_env(context: &Context<'_>) -> Option<Diagnosis> {
     let (index, name) = python(context).or_else(|| {
         NAMED.iter().find_map(|pattern| {
@@ -60,7 +60,7 @@ fn python(context: &Context<'_>) -> Option<(usize, String)> {
     from_environ.then(|| (index, found["name"].to_string()))
 }
 
-/// A diagnosis for the unset or empty variable `name`.
+/// Builds the diagnosis for the unset or empty variable `name`.
 pub(crate) fn missing_variable(name: &str, component: &ComponentConfig) -> Diagnosis {
     let place = format!(
         "set {name} in [components.{}] env, its env_file, or the environment Tend starts in",

@@ -2,6 +2,7 @@
 //! working directory, required files, variables, commands and free ports.
 //! Every failing check is reported, not only the first.
 
+use std::ffi::OsStr;
 use std::path::Path;
 
 use crate::config::{ComponentConfig, Config};
@@ -33,9 +34,9 @@ impl Problem {
 
 /// Runs every check on `component` and returns the problems found.
 ///
-/// `env` looks a variable up in the supervisor's environment; the
-/// component's own `env` is consulted first. `owners` names the component
-/// that holds a required port.
+/// `env` looks a variable up in the supervisor's environment, after the
+/// component's own `env`. `owners` maps the pid listening on a required
+/// port to its component.
 pub fn check(
     component: &ComponentConfig,
     env: &dyn Fn(&str) -> Option<String>,
@@ -44,32 +45,20 @@ pub fn check(
     let mut problems = Vec::new();
     let cwd_exists = component.cwd.is_dir();
     if !cwd_exists {
-        problems.push(Problem::new(
-            format!("cwd {}", component.cwd.display()),
-            missing_cwd(&component.cwd),
-        ));
+        let check = format!("cwd {}", component.cwd.display());
+        problems.push(Problem::new(check, missing_cwd(&component.cwd)));
     }
+
     let path_var = path_var(component, env);
-    let path_var = path_var.as_deref();
-    problems.extend(check_command(component, path_var, cwd_exists));
+    problems.extend(check_command(component, path_var.as_deref(), cwd_exists));
     if cwd_exists {
         problems.extend(check_script(component));
     }
+
     problems.extend(check_files(component));
     problems.extend(check_env(component, env));
-    for name in &component.requires.commands {
-        if !matches!(resolve_command(name, path_var, &component.cwd), Resolved::Found(_)) {
-            let diagnosis = command_not_found(name, path_var, &component.cwd);
-            problems.push(Problem::new(format!("requires.commands {name}"), diagnosis));
-        }
-    }
-    for port in &component.requires.ports {
-        let state = ports::lookup(*port, &[]);
-        if state != PortState::Free {
-            let diagnosis = port_in_use(*port, &state, component, owners);
-            problems.push(Problem::new(format!("requires.ports {port}"), diagnosis));
-        }
-    }
+    problems.extend(check_commands(component, path_var.as_deref()));
+    problems.extend(check_ports(component, owners));
     if !problems.is_empty() {
         tracing::debug!(component = %component.name, problems = problems.len(), "preflight failed");
     }
@@ -87,10 +76,10 @@ pub fn check_all(
     checked.map(|(name, component)| (name.clone(), check(component, env, owners))).collect()
 }
 
-/// The program resolves and is executable, and a `#!` interpreter it names exists.
+/// Checks that the program resolves and is executable, and that a `#!` interpreter it names exists.
 fn check_command(
     component: &ComponentConfig,
-    path_var: Option<&std::ffi::OsStr>,
+    path_var: Option<&OsStr>,
     cwd_exists: bool,
 ) -> Option<Problem> {
     let program = user_program(component)?;
@@ -106,7 +95,7 @@ fn check_command(
     Some(Problem::new(format!("command {program}"), diagnosis))
 }
 
-/// The script an interpreter is given exists.
+/// Checks that the script an interpreter is given exists.
 fn check_script(component: &ComponentConfig) -> Option<Problem> {
     if component.shell {
         return None;
@@ -143,6 +132,31 @@ fn check_env(component: &ComponentConfig, env: &dyn Fn(&str) -> Option<String>) 
         }
         problems
             .push(Problem::new(format!("requires.env {name}"), missing_variable(name, component)));
+    }
+    problems
+}
+
+fn check_commands(component: &ComponentConfig, path_var: Option<&OsStr>) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for name in &component.requires.commands {
+        if matches!(resolve_command(name, path_var, &component.cwd), Resolved::Found(_)) {
+            continue;
+        }
+        let diagnosis = command_not_found(name, path_var, &component.cwd);
+        problems.push(Problem::new(format!("requires.commands {name}"), diagnosis));
+    }
+    problems
+}
+
+fn check_ports(component: &ComponentConfig, owners: &dyn PortOwners) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    for port in &component.requires.ports {
+        let state = ports::lookup(*port, &[]);
+        if state == PortState::Free {
+            continue;
+        }
+        let diagnosis = port_in_use(*port, &state, component, owners);
+        problems.push(Problem::new(format!("requires.ports {port}"), diagnosis));
     }
     problems
 }

@@ -13,10 +13,10 @@ use tend::config::{Backoff, ComponentConfig, Health, Kind, LogSettings, Requires
 use tend::diagnose::{Diagnosis, ExitInfo, FailureInput, NoOwners, PortOwners};
 use tend::event::Stream;
 
-/// Longest a test program may run before the test fails.
+/// Maximum run time of a test program before the test fails.
 pub const RUN_DEADLINE: Duration = Duration::from_secs(20);
 
-/// A daemon component running `command` in `cwd` with the documented defaults.
+/// Builds a daemon component running `command` in `cwd` with the documented defaults.
 pub fn component(name: &str, command: &[&str], cwd: &Path) -> ComponentConfig {
     ComponentConfig {
         name: name.to_string(),
@@ -52,7 +52,7 @@ pub fn component(name: &str, command: &[&str], cwd: &Path) -> ComponentConfig {
     }
 }
 
-/// A shell-form component: `sh -c LINE`.
+/// Builds a shell-form component: `sh -c LINE`.
 pub fn shell_component(name: &str, line: &str, cwd: &Path) -> ComponentConfig {
     let mut config = component(name, &["sh", "-c", line], cwd);
     config.shell = true;
@@ -182,7 +182,7 @@ pub fn diagnose_run_with(
     (tend::diagnose::diagnose(&input), run)
 }
 
-/// Whether `program` can be run, for tests that need an optional interpreter.
+/// Checks whether `program` can be run, for tests that need an optional interpreter.
 pub fn have(program: &str) -> bool {
     Command::new(program)
         .arg("--version")
