@@ -109,7 +109,7 @@ fn python_plain_key_error_is_crash() {
     write(dir.path(), "main.py", "settings = {}\nsettings['mode']\n");
     let (diagnosis, _) = diagnose_run(&component("app", &["python3", "main.py"], dir.path()));
     assert_eq!(diagnosis.kind, DiagnosisKind::Crashed);
-    assert_eq!(diagnosis.summary, "crashed with exit code 1");
+    assert_eq!(diagnosis.summary, "crashed with exit code 1: KeyError: 'mode'");
     assert!(diagnosis.evidence.lines.iter().any(|line| line.contains("KeyError: 'mode'")));
 }
 
@@ -131,6 +131,31 @@ fn python_missing_data_file() {
     let (diagnosis, _) = diagnose_run(&component("app", &["python3", "main.py"], dir.path()));
     assert_eq!(diagnosis.kind, DiagnosisKind::FileNotFound);
     assert_eq!(diagnosis.summary, "file not found: data/input.csv");
+}
+
+#[test]
+fn python_run_module_missing() {
+    let dir = temp();
+    let (diagnosis, _) =
+        diagnose_run(&component("app", &["python3", "-m", "tend_absent_pkg.main"], dir.path()));
+    assert_eq!(diagnosis.kind, DiagnosisKind::MissingModule);
+    assert_eq!(diagnosis.summary, "missing Python module tend_absent_pkg");
+    assert_eq!(diagnosis.hint, "pip install tend_absent_pkg");
+}
+
+#[test]
+fn node_exception_in_summary() {
+    let dir = temp();
+    write(dir.path(), "index.js", "const settings = undefined;\nconsole.log(settings.port);\n");
+    let (diagnosis, _) = diagnose_run(&component("web", &["node", "index.js"], dir.path()));
+    assert_eq!(diagnosis.kind, DiagnosisKind::Crashed);
+    assert!(
+        diagnosis.summary.starts_with(
+            "crashed with exit code 1: TypeError: Cannot read properties of undefined"
+        ),
+        "{}",
+        diagnosis.summary
+    );
 }
 
 #[test]

@@ -1,7 +1,10 @@
 //! Diagnoses from the exit status alone: killed by a signal, exited 0 too
 //! soon for a daemon, and the generic crash with its exit code.
 
+use std::sync::LazyLock;
 use std::time::Duration;
+
+use regex::Regex;
 
 use super::classify::Context;
 use super::program::{Interpreter, user_program};
@@ -109,14 +112,34 @@ fn round_secs(duration: Duration) -> Duration {
     Duration::from_secs(duration.as_secs())
 }
 
-/// The fallback: the exit code (or the lack of one) and the last lines.
+/// An uncaught exception or panic as runtimes print it: Python and Node
+/// `TypeError: message`, Java `java.lang.IllegalStateException: message`,
+/// Go `panic: message`, Rust `thread 'main' panicked at src/main.rs:2:5:`.
+static EXCEPTION: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(
+        r"^(?:Uncaught |Exception in thread \S+ )?(?:[A-Za-z_][\w.$]*(?:Error|Exception)|panic|thread '[^']*' panicked at \S+)(?::\s.*|:)?$",
+    )
+    .expect("exception pattern is valid")
+});
+
+/// Characters of an exception line kept in a summary.
+const MAX_SUMMARY_DETAIL: usize = 120;
+
+/// Diagnoses from the exit code (or the lack of one) and the last lines,
+/// naming the last uncaught exception the output shows.
 pub(crate) fn crashed(context: &Context<'_>) -> Diagnosis {
     let name = &context.component.name;
     let program = user_program(context.component).unwrap_or("the command");
-    let summary = match context.exit.code {
+    let mut summary = match context.exit.code {
         Some(code) => format!("crashed with exit code {code}"),
         None => "exited without an exit code".to_string(),
     };
+    let exception = context.lines.iter().rev().find(|line| EXCEPTION.is_match(&line.text));
+    if let Some(line) = exception {
+        let detail: String =
+            line.text.trim_end_matches(':').chars().take(MAX_SUMMARY_DETAIL).collect();
+        summary = format!("{summary}: {detail}");
+    }
     let hint = if context.lines.iter().any(|line| !line.text.trim().is_empty()) {
         format!("the last output lines of {program} show why; `tend logs {name}` has the rest")
     } else {

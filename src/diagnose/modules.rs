@@ -18,7 +18,9 @@ fn pattern(source: &str) -> Regex {
 }
 
 static PYTHON_MISSING: LazyLock<Regex> = LazyLock::new(|| {
-    pattern(r"(?:ModuleNotFoundError|ImportError): No module named '?(?P<name>[\w.]+)'?")
+    pattern(
+        r"(?:ModuleNotFoundError|ImportError|python[\d.]*): No module named '?(?P<name>[\w.]+)'?",
+    )
 });
 static PYTHON_MISSING_NAME: LazyLock<Regex> = LazyLock::new(|| {
     pattern(r"ImportError: cannot import name '(?P<item>[^']+)' from '(?P<module>[^']+)'")
