@@ -21,7 +21,7 @@ const OOM_HINT: &str = "nothing in Tend sent it, which points at the OOM killer:
 /// Shells report a child killed by signal N as exit code 128 + N.
 const SHELL_SIGNAL_BASE: i32 = 128;
 
-/// A run ended by a signal, or by a shell reporting its child's signal.
+/// Diagnoses a run ended by a signal, or by a shell reporting its child's signal.
 pub(crate) fn by_signal(context: &Context<'_>) -> Option<Diagnosis> {
     if let Some(signal) = &context.exit.signal {
         return Some(signaled(context, &normalise(signal), None));
@@ -44,13 +44,13 @@ fn normalise(signal: &str) -> String {
 }
 
 fn signaled(context: &Context<'_>, signal: &str, shell_code: Option<i32>) -> Diagnosis {
-    let how = match shell_code {
+    let cause = match shell_code {
         Some(code) => format!("a child was killed by {signal} (shell exit code {code})"),
         None => format!("killed by {signal}"),
     };
     let (summary, hint) = match signal {
         "SIGKILL" if context.sent_signal => (
-            format!("{how} from Tend after the stop timeout"),
+            format!("{cause} from Tend after the stop timeout"),
             "it did not exit after the stop signal; make it handle the stop signal or raise \
              stop_timeout"
                 .to_string(),
@@ -58,20 +58,20 @@ fn signaled(context: &Context<'_>, signal: &str, shell_code: Option<i32>) -> Dia
         _ if context.sent_signal => {
             (format!("stopped by {signal} from Tend"), "it was asked to stop".to_string())
         }
-        "SIGKILL" => (how, OOM_HINT.to_string()),
+        "SIGKILL" => (cause, OOM_HINT.to_string()),
         "SIGSEGV" | "SIGBUS" | "SIGILL" | "SIGFPE" | "SIGABRT" | "SIGSYS" => (
-            format!("{how} ({})", describe(signal)),
+            format!("{cause} ({})", describe(signal)),
             "a crash inside the program or a native library it loads; check the last output \
              lines, and enable core dumps (ulimit -c unlimited) to debug it"
                 .to_string(),
         ),
         "SIGTERM" | "SIGINT" | "SIGHUP" | "SIGQUIT" => (
-            format!("{how} from outside Tend"),
+            format!("{cause} from outside Tend"),
             "another process sent it; check for a `kill`, a second supervisor or a parent \
              shell stopping it"
                 .to_string(),
         ),
-        _ => (how, format!("check what sends {signal} to it")),
+        _ => (cause, format!("check what sends {signal} to it")),
     };
     Diagnosis::new(DiagnosisKind::KilledBySignal, summary, hint)
 }
@@ -87,7 +87,7 @@ fn describe(signal: &str) -> &'static str {
     }
 }
 
-/// A daemon that exited 0, which a daemon never should.
+/// Diagnoses a daemon that exited 0, which a daemon should not do.
 pub(crate) fn by_success_code(context: &Context<'_>) -> Option<Diagnosis> {
     if context.exit.code != Some(0) || context.component.kind != Kind::Daemon {
         return None;
