@@ -22,18 +22,19 @@ pub struct ActionResponse {
 }
 
 /// `POST /v1/actions/{verb}`: exactly one of the three fields.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ActionRequest {
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub names: Option<Vec<String>>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub all: bool,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub failed: bool,
 }
 
 /// `POST /v1/components/{name}/signal`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct SignalRequest {
     /// "HUP", "SIGHUP" or a number.
