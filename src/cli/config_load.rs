@@ -5,13 +5,11 @@
 //! lands; until then only `[supervisor] state_dir` and `[api]` are read and
 //! components are ignored.
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use super::GlobalArgs;
 use super::error::CliError;
-use crate::config::{ApiConfig, Config, LogSettings, NotificationsConfig, SupervisorConfig};
+use crate::config::Config;
 use crate::paths;
 
 /// Loads the config named by the flags (or found by the usual search). No
@@ -55,20 +53,5 @@ fn parse_minimal(path: &Path, text: &str) -> Result<Config, String> {
 }
 
 fn empty_config(path: Option<PathBuf>, dir: PathBuf) -> Config {
-    Config {
-        path,
-        dir,
-        supervisor: SupervisorConfig {
-            state_dir: None,
-            logs: LogSettings { max_size: 10 * 1024 * 1024, max_files: 5, tail_bytes: 64 * 1024 },
-            watch_config: false,
-        },
-        api: ApiConfig { listen: None, allow_remote: false },
-        notifications: NotificationsConfig {
-            enabled: true,
-            rate_limit: Duration::from_secs(60),
-            startup_grace: Duration::from_secs(10),
-        },
-        components: BTreeMap::new(),
-    }
+    Config { path, ..Config::empty(dir) }
 }

@@ -40,8 +40,9 @@ pub fn run(global: &GlobalArgs, args: UpArgs) -> Result<ExitCode, CliError> {
     let lock =
         InstanceLock::acquire(&state_dir).map_err(|error| CliError::Failed(error.to_string()))?;
     init_tracing(&state_dir)?;
-    // TODO: call crate::process::init_supervisor() here (subreaper, file
-    // descriptor limit) once the process module provides it.
+    crate::process::init_supervisor().map_err(|error| {
+        CliError::Failed(format!("cannot prepare the supervisor process: {error}"))
+    })?;
 
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
