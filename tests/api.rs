@@ -96,7 +96,7 @@ async fn stale_socket_replaced_live_one_refused() {
     };
     std::fs::create_dir_all(workspace.state_dir()).unwrap();
     let handle = tend::supervisor::start(
-        tend::config::Config::empty(workspace.root.path().to_path_buf()),
+        tend::config::Config::empty(workspace.root.path()),
         tend::supervisor::Options { state_dir: workspace.state_dir() },
     );
     let server =

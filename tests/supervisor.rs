@@ -21,7 +21,7 @@ fn component(name: &str, script: &str, dir: &Path) -> ComponentConfig {
 }
 
 fn start(dir: &Path, components: Vec<ComponentConfig>) -> SupervisorHandle {
-    let mut config = Config::empty(dir.to_path_buf());
+    let mut config = Config::empty(dir);
     for component in components {
         config.components.insert(component.name.clone(), component);
     }

@@ -1,6 +1,6 @@
 //! `tend start|stop|restart NAME... | --all | --failed`.
 
-use std::process::ExitCode;
+use super::Exit;
 
 use clap::Args;
 
@@ -22,7 +22,7 @@ pub struct ActionArgs {
     failed: bool,
 }
 
-pub async fn run(client: &Client, verb: Verb, args: ActionArgs) -> Result<ExitCode, CliError> {
+pub async fn run(client: &Client, verb: Verb, args: ActionArgs) -> Result<Exit, CliError> {
     let body = ActionRequest {
         names: (!args.names.is_empty()).then_some(args.names),
         all: args.all,
@@ -40,5 +40,5 @@ pub async fn run(client: &Client, verb: Verb, args: ActionArgs) -> Result<ExitCo
         let mark = if result.ok { "" } else { "failed: " };
         println!("{}: {mark}{} ({})", result.name, result.message, result.state);
     }
-    Ok(if all_ok { ExitCode::SUCCESS } else { ExitCode::from(super::code::FAILED) })
+    Ok(if all_ok { Exit::Ok } else { Exit::Failed })
 }

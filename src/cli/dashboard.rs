@@ -1,7 +1,7 @@
 //! `tend dashboard`: opens the web dashboard, or prints its URL with the
 //! token in the fragment.
 
-use std::process::ExitCode;
+use super::Exit;
 
 use clap::Args;
 
@@ -17,7 +17,7 @@ pub struct DashboardArgs {
     print: bool,
 }
 
-pub async fn run(client: &Client, args: DashboardArgs) -> Result<ExitCode, CliError> {
+pub async fn run(client: &Client, args: DashboardArgs) -> Result<Exit, CliError> {
     let endpoint = client.endpoint()?;
     let Some(address) = &endpoint.http else {
         return Err(CliError::Failed(
@@ -33,10 +33,10 @@ pub async fn run(client: &Client, args: DashboardArgs) -> Result<ExitCode, CliEr
 
     if args.print {
         println!("{url}");
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Exit::Ok);
     }
     match std::process::Command::new("xdg-open").arg(&url).status() {
-        Ok(status) if status.success() => Ok(ExitCode::SUCCESS),
+        Ok(status) if status.success() => Ok(Exit::Ok),
         Ok(status) => {
             println!("{url}");
             Err(CliError::Failed(format!("xdg-open failed ({status}); open the URL above by hand")))

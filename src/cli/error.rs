@@ -1,16 +1,6 @@
-//! The CLI's errors and the exit code each one leaves with.
+//! The errors of the client commands and `tend up`, each with its exit code.
 
-use std::process::ExitCode;
-
-/// Exit codes of every `tend` command.
-pub mod code {
-    pub const OK: u8 = 0;
-    pub const FAILED: u8 = 1;
-    pub const USAGE: u8 = 2;
-    pub const NO_SUPERVISOR: u8 = 3;
-    pub const NO_SUCH_COMPONENT: u8 = 4;
-    pub const PREFLIGHT_FAILED: u8 = 5;
-}
+use super::Exit;
 
 /// A failed command.
 #[derive(Debug, thiserror::Error)]
@@ -22,18 +12,17 @@ pub enum CliError {
     #[error("{0}")]
     Usage(String),
     #[error("{0}")]
-    Preflight(String),
-    #[error("{0}")]
     Failed(String),
 }
 
-/// The exit code for an error.
-pub fn exit_code(error: &CliError) -> ExitCode {
-    ExitCode::from(match error {
-        CliError::NoSupervisor { .. } => code::NO_SUPERVISOR,
-        CliError::NoSuchComponent(_) => code::NO_SUCH_COMPONENT,
-        CliError::Usage(_) => code::USAGE,
-        CliError::Preflight(_) => code::PREFLIGHT_FAILED,
-        CliError::Failed(_) => code::FAILED,
-    })
+impl CliError {
+    /// The exit code this error leaves with.
+    pub fn exit(&self) -> Exit {
+        match self {
+            CliError::NoSupervisor { .. } => Exit::NoSupervisor,
+            CliError::NoSuchComponent(_) => Exit::NoSuchComponent,
+            CliError::Usage(_) => Exit::Usage,
+            CliError::Failed(_) => Exit::Failed,
+        }
+    }
 }

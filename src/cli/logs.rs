@@ -1,7 +1,7 @@
 //! `tend logs [NAME...] [-f] [-n N] [--since TIME]`: component output, each
 //! line prefixed with its component's name when several are shown.
 
-use std::process::ExitCode;
+use super::Exit;
 use std::time::{Duration, SystemTime};
 
 use clap::Args;
@@ -29,7 +29,7 @@ pub struct LogsArgs {
     since: Option<SystemTime>,
 }
 
-pub async fn run(client: &Client, args: LogsArgs) -> Result<ExitCode, CliError> {
+pub async fn run(client: &Client, args: LogsArgs) -> Result<Exit, CliError> {
     let names = if args.names.is_empty() {
         let snapshot: Snapshot = client.get("/v1/components").await?;
         snapshot.components.into_iter().map(|component| component.name).collect()
@@ -60,7 +60,7 @@ pub async fn run(client: &Client, args: LogsArgs) -> Result<ExitCode, CliError> 
     if args.follow {
         follow(client, &names, &prefix).await?;
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Ok)
 }
 
 /// Prints new lines of every component until the streams end.

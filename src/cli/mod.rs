@@ -1,16 +1,21 @@
 //! The `tend` command line: argument parsing and one module per command.
-//! `tend up` runs the supervisor; every other command is a client of the
-//! running supervisor's API.
+//! The dispatcher only routes; each command module owns its arguments and
+//! output. `tend up` runs the supervisor; the commands after it in
+//! [`Command`] are clients of the running supervisor's API.
 
 mod action;
+mod check;
 mod client;
+mod completions;
 mod config_load;
 mod dashboard;
 mod error;
+mod exit;
 mod format;
 mod logs;
 mod quit;
 mod reload;
+mod schema;
 mod show;
 mod signal;
 mod status;
@@ -19,10 +24,13 @@ mod up;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Parser, Subcommand};
+
+use crate::supervisor::Verb;
 
 pub use client::Client;
-pub use error::{CliError, code, exit_code};
+pub use error::CliError;
+pub use exit::Exit;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -37,15 +45,15 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// Flags every command accepts.
-#[derive(Debug, Clone, Default, Args)]
+/// Options shared by every subcommand.
+#[derive(Debug, Clone, clap::Args)]
 pub struct GlobalArgs {
-    /// Config file [default: TEND_CONFIG, else ./tend.toml, else $XDG_CONFIG_HOME/tend/tend.toml]
-    #[arg(long, global = true, value_name = "PATH")]
+    /// Config file. Default: ./tend.toml, else $XDG_CONFIG_HOME/tend/tend.toml
+    #[arg(long, global = true, env = "TEND_CONFIG", value_name = "PATH")]
     pub config: Option<PathBuf>,
-    /// State directory (lock, logs, socket) [default: TEND_STATE_DIR, else the
-    /// config's [supervisor] state_dir, else $XDG_STATE_HOME/tend]
-    #[arg(long, global = true, value_name = "DIR")]
+    /// State directory for the lock, logs and socket. Default: [supervisor]
+    /// state_dir, else $XDG_STATE_HOME/tend
+    #[arg(long, global = true, env = "TEND_STATE_DIR", value_name = "DIR")]
     pub state_dir: Option<PathBuf>,
 }
 
@@ -53,6 +61,12 @@ pub struct GlobalArgs {
 pub enum Command {
     /// Run the supervisor in the foreground until SIGINT, SIGTERM or `tend quit`
     Up(up::UpArgs),
+    /// Validate the config file and run the checks made before each start
+    Check(check::CheckArgs),
+    /// Print the JSON Schema of tend.toml for editor completion
+    Schema,
+    /// Print a shell completion script
+    Completions(completions::CompletionsArgs),
     /// List components with state, pid, uptime, restarts, CPU, memory and diagnosis
     Status(status::StatusArgs),
     /// Show one component: resolved command, masked environment, log file, last exits
@@ -75,42 +89,44 @@ pub enum Command {
     Dashboard(dashboard::DashboardArgs),
 }
 
-/// Parses the arguments, runs the command and maps the outcome to an exit code.
+/// Parses the arguments and runs the command.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
-        Ok(code) => code,
+    let global = cli.global;
+    let outcome = match cli.command {
+        Command::Up(args) => up::run(&global, args),
+        Command::Check(args) => Ok(check::run(&global, &args)),
+        Command::Schema => Ok(schema::run()),
+        Command::Completions(args) => Ok(completions::run(&args)),
+        command => {
+            client_runtime().and_then(|runtime| runtime.block_on(run_client(&global, command)))
+        }
+    };
+    match outcome {
+        Ok(exit) => exit.into(),
         Err(error) => {
             eprintln!("tend: {error}");
-            exit_code(&error)
+            error.exit().into()
         }
     }
 }
 
-fn run(cli: Cli) -> Result<ExitCode, CliError> {
-    let global = cli.global;
-    match cli.command {
-        Command::Up(args) => up::run(&global, args),
-        command => client_runtime()?.block_on(run_client(&global, command)),
-    }
-}
-
-async fn run_client(global: &GlobalArgs, command: Command) -> Result<ExitCode, CliError> {
+async fn run_client(global: &GlobalArgs, command: Command) -> Result<Exit, CliError> {
     let client = Client::from_global(global)?;
     match command {
-        Command::Up(_) => unreachable!("`tend up` runs before a client is made"),
         Command::Status(args) => status::run(&client, args).await,
         Command::Show(args) => show::run(&client, args).await,
-        Command::Start(args) => action::run(&client, crate::supervisor::Verb::Start, args).await,
-        Command::Stop(args) => action::run(&client, crate::supervisor::Verb::Stop, args).await,
-        Command::Restart(args) => {
-            action::run(&client, crate::supervisor::Verb::Restart, args).await
-        }
+        Command::Start(args) => action::run(&client, Verb::Start, args).await,
+        Command::Stop(args) => action::run(&client, Verb::Stop, args).await,
+        Command::Restart(args) => action::run(&client, Verb::Restart, args).await,
         Command::Signal(args) => signal::run(&client, args).await,
         Command::Logs(args) => logs::run(&client, args).await,
         Command::Reload => reload::run(&client).await,
         Command::Quit(args) => quit::run(&client, args).await,
         Command::Dashboard(args) => dashboard::run(&client, args).await,
+        Command::Up(_) | Command::Check(_) | Command::Schema | Command::Completions(_) => {
+            unreachable!("main runs the commands that need no supervisor")
+        }
     }
 }
 

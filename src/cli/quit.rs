@@ -1,6 +1,6 @@
 //! `tend quit`: stops every component and the supervisor.
 
-use std::process::ExitCode;
+use super::Exit;
 use std::time::{Duration, Instant};
 
 use clap::Args;
@@ -20,7 +20,7 @@ pub struct QuitArgs {
     wait: u64,
 }
 
-pub async fn run(client: &Client, args: QuitArgs) -> Result<ExitCode, CliError> {
+pub async fn run(client: &Client, args: QuitArgs) -> Result<Exit, CliError> {
     let pid = client.endpoint()?.pid;
     let (status, bytes) = client.request(Method::POST, "/v1/quit", None).await?;
     if status != hyper::StatusCode::ACCEPTED {
@@ -28,7 +28,7 @@ pub async fn run(client: &Client, args: QuitArgs) -> Result<ExitCode, CliError> 
     }
     if args.wait == 0 {
         println!("supervisor (pid {pid}) is shutting down");
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Exit::Ok);
     }
 
     // The supervisor removes endpoint.json as its last step.
@@ -44,5 +44,5 @@ pub async fn run(client: &Client, args: QuitArgs) -> Result<ExitCode, CliError> 
         tokio::time::sleep(POLL_INTERVAL).await;
     }
     println!("supervisor (pid {pid}) stopped");
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Ok)
 }

@@ -1,6 +1,6 @@
 //! `tend reload`: applies the config file again, or prints why it was rejected.
 
-use std::process::ExitCode;
+use super::Exit;
 
 use hyper::Method;
 
@@ -8,7 +8,7 @@ use super::client::{Client, decode};
 use super::error::CliError;
 use crate::supervisor::ReloadOutcome;
 
-pub async fn run(client: &Client) -> Result<ExitCode, CliError> {
+pub async fn run(client: &Client) -> Result<Exit, CliError> {
     let (status, bytes) = client.request(Method::POST, "/v1/reload", None).await?;
     if status == hyper::StatusCode::UNPROCESSABLE_ENTITY {
         let outcome: ReloadOutcome = serde_json::from_slice(&bytes).unwrap_or_default();
@@ -16,7 +16,7 @@ pub async fn run(client: &Client) -> Result<ExitCode, CliError> {
         for error in &outcome.errors {
             eprintln!("{error}");
         }
-        return Ok(ExitCode::from(super::code::FAILED));
+        return Ok(Exit::Failed);
     }
 
     let outcome: ReloadOutcome = decode(status, &bytes)?;
@@ -32,5 +32,5 @@ pub async fn run(client: &Client) -> Result<ExitCode, CliError> {
     } else {
         println!("reloaded: {}", changes.join("; "));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Ok)
 }

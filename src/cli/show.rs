@@ -1,7 +1,7 @@
 //! `tend show NAME`: everything about one component.
 
+use super::Exit;
 use std::fmt::Write;
-use std::process::ExitCode;
 
 use clap::Args;
 
@@ -19,7 +19,7 @@ pub struct ShowArgs {
     json: bool,
 }
 
-pub async fn run(client: &Client, args: ShowArgs) -> Result<ExitCode, CliError> {
+pub async fn run(client: &Client, args: ShowArgs) -> Result<Exit, CliError> {
     let detail: ComponentDetail = client.get(&format!("/v1/components/{}", args.name)).await?;
     if args.json {
         let json = serde_json::to_string_pretty(&detail)
@@ -28,7 +28,7 @@ pub async fn run(client: &Client, args: ShowArgs) -> Result<ExitCode, CliError> 
     } else {
         print!("{}", render(&detail));
     }
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Ok)
 }
 
 /// The detail as labelled lines. Env values arrive already masked. Writing

@@ -1,6 +1,6 @@
 //! `tend signal NAME SIG`.
 
-use std::process::ExitCode;
+use super::Exit;
 
 use clap::Args;
 
@@ -16,10 +16,10 @@ pub struct SignalArgs {
     signal: String,
 }
 
-pub async fn run(client: &Client, args: SignalArgs) -> Result<ExitCode, CliError> {
+pub async fn run(client: &Client, args: SignalArgs) -> Result<Exit, CliError> {
     let body = SignalRequest { signal: args.signal };
     let response: SignalResponse =
         client.post(&format!("/v1/components/{}/signal", args.name), &body).await?;
     println!("{}: sent {} to {} process(es)", response.name, response.signal, response.delivered);
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Ok)
 }

@@ -1,6 +1,6 @@
 //! `tend status`: one line per component, like `pm2 ls`.
 
-use std::process::ExitCode;
+use super::Exit;
 
 use clap::Args;
 
@@ -19,16 +19,16 @@ pub struct StatusArgs {
     json: bool,
 }
 
-pub async fn run(client: &Client, args: StatusArgs) -> Result<ExitCode, CliError> {
+pub async fn run(client: &Client, args: StatusArgs) -> Result<Exit, CliError> {
     let snapshot: Snapshot = client.get("/v1/components").await?;
     if args.json {
         let json = serde_json::to_string_pretty(&snapshot)
             .map_err(|error| CliError::Failed(format!("cannot encode the snapshot: {error}")))?;
         println!("{json}");
-        return Ok(ExitCode::SUCCESS);
+        return Ok(Exit::Ok);
     }
     print!("{}", render(&snapshot, format::use_colour()));
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Ok)
 }
 
 /// The table and a summary line.

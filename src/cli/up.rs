@@ -2,10 +2,10 @@
 //! the single-instance lock, serves the API and waits for SIGINT, SIGTERM or
 //! a quit request, then stops every component and exits.
 
+use super::Exit;
 use std::fs::OpenOptions;
 use std::io::IsTerminal;
 use std::path::Path;
-use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::Args;
@@ -33,7 +33,7 @@ pub struct UpArgs {
     dashboard: bool,
 }
 
-pub fn run(global: &GlobalArgs, args: UpArgs) -> Result<ExitCode, CliError> {
+pub fn run(global: &GlobalArgs, args: UpArgs) -> Result<Exit, CliError> {
     let config = load_config(global)?;
     let state_dir =
         paths::state_dir(global.state_dir.as_deref(), config.supervisor.state_dir.as_deref());
@@ -57,7 +57,7 @@ async fn supervise(
     config: crate::config::Config,
     state_dir: &Path,
     args: UpArgs,
-) -> Result<ExitCode, CliError> {
+) -> Result<Exit, CliError> {
     let listen =
         config.api.listen.clone().or_else(|| args.dashboard.then(|| DASHBOARD_LISTEN.to_string()));
     let settings = ServeSettings {
@@ -93,7 +93,7 @@ async fn supervise(
     stop_supervisor(&handle).await;
     server.shutdown().await;
     tracing::info!("supervisor stopped");
-    Ok(ExitCode::SUCCESS)
+    Ok(Exit::Ok)
 }
 
 /// Waits for SIGINT, SIGTERM or the end of the actor (after a quit request).

@@ -64,7 +64,7 @@ pub fn start(config: Config, options: Options) -> SupervisorHandle {
         watchers: 0,
         shutting_down: false,
         shutdown_replies: Vec::new(),
-        sampler: crate::metrics::Sampler::default(),
+        sampler: crate::metrics::Sampler::new(),
     };
     tokio::spawn(actor.run(command_inbox, internal_inbox, probe_inbox, done));
     SupervisorHandle { commands, finished }

@@ -168,7 +168,7 @@ impl InProcess {
     pub async fn start(components: Vec<ComponentConfig>, listen: Option<&str>) -> InProcess {
         let workspace = Workspace::new();
         std::fs::create_dir_all(workspace.state_dir()).expect("create the state dir");
-        let mut config = Config::empty(workspace.root.path().to_path_buf());
+        let mut config = Config::empty(workspace.root.path());
         config.components = components
             .into_iter()
             .map(|component| (component.name.clone(), component))
