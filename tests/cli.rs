@@ -175,3 +175,95 @@ async fn status_show_logs_and_actions() {
     assert!(stderr(&reload).contains("config rejected"), "{}", stderr(&reload));
     supervisor.shutdown().await;
 }
+
+/// A config with one shell component printing a line every 100 ms.
+const TICKER_CONFIG: &str = r#"
+[components.web]
+command = "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.1; done"
+shell = true
+"#;
+
+fn component_pid(workspace: &Workspace, name: &str) -> Option<u32> {
+    let output = workspace.run(&["status", "--json"]);
+    let snapshot: serde_json::Value = serde_json::from_slice(&output.stdout).ok()?;
+    let component = snapshot["components"].as_array()?.iter().find(|c| c["name"] == name)?.clone();
+    (component["state"] == "running")
+        .then(|| component["pid"].as_u64())
+        .flatten()
+        .map(|pid| pid as u32)
+}
+
+fn is_alive(pid: u32) -> bool {
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(pid as i32), None).is_ok()
+}
+
+#[test]
+fn up_runs_config_and_quit_stops_components() {
+    let workspace = Workspace::new();
+    let config = workspace.write_config(TICKER_CONFIG);
+    let mut up = TendUp::spawn(&workspace, &config, &[]);
+    workspace.wait_for_endpoint(up.pid());
+
+    let pid = common::poll_until_blocking("web running", || component_pid(&workspace, "web"));
+    assert!(is_alive(pid));
+    let logs = common::poll_until_blocking("a log line", || {
+        let text = stdout(&workspace.run(&["logs", "web", "-n", "1"]));
+        (!text.is_empty()).then_some(text)
+    });
+    assert!(logs.starts_with("tick"), "{logs}");
+
+    let quit = workspace.run(&["quit"]);
+    assert_eq!(quit.status.code(), Some(0), "{}", stderr(&quit));
+    assert_eq!(up.wait_exit().code(), Some(0));
+    assert!(!is_alive(pid), "component {pid} survived the supervisor");
+}
+
+#[test]
+fn reload_adds_component_and_reports_rejection() {
+    let workspace = Workspace::new();
+    let config = workspace.write_config(TICKER_CONFIG);
+    let up = TendUp::spawn(&workspace, &config, &[]);
+    workspace.wait_for_endpoint(up.pid());
+    common::poll_until_blocking("web running", || component_pid(&workspace, "web"));
+
+    let added = format!("{TICKER_CONFIG}\n[components.worker]\ncommand = [\"sleep\", \"60\"]\n");
+    workspace.write_config(&added);
+    let reload = workspace.run(&["reload"]);
+    assert_eq!(reload.status.code(), Some(0), "{}", stderr(&reload));
+    assert!(stdout(&reload).contains("added worker"), "{}", stdout(&reload));
+    common::poll_until_blocking("worker running", || component_pid(&workspace, "worker"));
+
+    workspace.write_config("[components.web]\ncommand = [\"sleep\"]\nrestart = \"sometimes\"\n");
+    let rejected = workspace.run(&["reload"]);
+    assert_eq!(rejected.status.code(), Some(1));
+    assert!(stderr(&rejected).contains("restart"), "{}", stderr(&rejected));
+    // The old config keeps running.
+    assert!(component_pid(&workspace, "worker").is_some());
+}
+
+#[test]
+fn invalid_config_exits_1_before_locking() {
+    let workspace = Workspace::new();
+    let config = workspace.write_config("[components.web]\ncomand = [\"sleep\", \"1\"]\n");
+    let mut up = TendUp::spawn(&workspace, &config, &[]);
+    assert_eq!(up.wait_exit().code(), Some(1));
+    assert!(!workspace.state_dir().join("tend.lock").exists());
+}
+
+#[test]
+fn up_dashboard_flag_prints_url() {
+    use std::io::{BufRead, BufReader};
+    let workspace = Workspace::new();
+    let config = workspace.write_config("");
+    let mut up = TendUp::spawn(&workspace, &config, &["--dashboard"]);
+    let endpoint = workspace.wait_for_endpoint(up.pid());
+    let address = endpoint.http.expect("--dashboard turns on tcp");
+
+    let mut first_line = String::new();
+    let out = up.child.stdout.take().expect("stdout piped");
+    BufReader::new(out).read_line(&mut first_line).expect("read the dashboard line");
+    assert!(
+        first_line.starts_with(&format!("dashboard: http://{address}/#token=")),
+        "{first_line}"
+    );
+}
