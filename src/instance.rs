@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use crate::paths::LOCK_FILE;
 
-/// Why the lock could not be taken.
+/// A failure to take the lock.
 #[derive(Debug, thiserror::Error)]
 pub enum LockError {
     #[error(
@@ -80,7 +80,7 @@ impl InstanceLock {
     }
 }
 
-/// The pid written in a lock file, if it holds one.
+/// Reads the pid written in a lock file, if it contains one.
 pub fn read_pid(path: &Path) -> Option<u32> {
     let mut text = String::new();
     File::open(path).ok()?.read_to_string(&mut text).ok()?;

@@ -105,7 +105,7 @@ async fn stale_socket_replaced_live_one_refused() {
     // A second server on the same live socket is refused, and leaves it alone.
     let error =
         tend::api::serve(handle.clone(), settings).await.err().expect("live socket refused");
-    assert!(error.to_string().contains("answers on"), "{error}");
+    assert!(error.to_string().contains("accepts connections on"), "{error}");
     assert_eq!(get(&Target::Unix(socket.clone()), "/health").await.status, StatusCode::OK);
 
     server.shutdown().await;

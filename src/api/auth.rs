@@ -13,7 +13,7 @@ use subtle::ConstantTimeEq;
 
 use super::error::ApiError;
 
-/// How a router checks its callers.
+/// The access check a router applies to its callers.
 #[derive(Clone)]
 pub enum Auth {
     /// No checks: for the Unix socket, whose 0600 mode admits only its owner.
@@ -75,20 +75,20 @@ pub(crate) async fn check(
     Ok(next.run(request).await)
 }
 
-/// The dashboard page and its assets load without the token; the page reads
-/// the token from the URL fragment and sends it with its API calls.
+/// Returns true for the dashboard page and its assets, which load without the
+/// token. The page reads the token from the URL fragment and sends it itself.
 fn is_dashboard_path(path: &str) -> bool {
     path == "/" || path == "/index.html" || path.starts_with("/assets/")
 }
 
-/// The token of an `Authorization: Bearer TOKEN` header value.
+/// Extracts the token of an `Authorization: Bearer TOKEN` header value.
 fn bearer_token(value: &str) -> Option<&str> {
     let (scheme, token) = value.split_once(' ')?;
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
-/// The host name of a `Host` header value without its port and brackets;
-/// `None` when the value is malformed.
+/// Extracts the host name of a `Host` header value without its port and
+/// brackets. Returns `None` when the value is malformed.
 fn host_name(host: &str) -> Option<&str> {
     let (name, port) = match host.strip_prefix('[') {
         Some(rest) => {

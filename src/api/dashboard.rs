@@ -35,7 +35,8 @@ fn serve_file(path: &str) -> Result<Response, ApiError> {
     Ok((StatusCode::OK, headers, file.contents()).into_response())
 }
 
-/// Whether the embedded UI is the placeholder page (the real UI was not built).
+/// Returns true when the embedded UI is the placeholder page because the real
+/// UI was not built.
 pub fn is_placeholder() -> bool {
     UI.get_dir("assets").is_none() && UI.files().count() == 1
 }

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Endpoint {
     pub pid: u32,
-    /// The Unix socket the API answers on.
+    /// The Unix socket the API listens on.
     pub socket: PathBuf,
     /// The TCP address (`127.0.0.1:PORT`) when `[api] listen` is set.
     pub http: Option<String>,

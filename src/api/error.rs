@@ -50,7 +50,7 @@ pub enum ApiError {
 }
 
 impl ApiError {
-    /// The status code and kind name this error is sent with.
+    /// Returns the status code and kind name this error is sent with.
     pub fn status_and_kind(&self) -> (StatusCode, &'static str) {
         match self {
             ApiError::NoSuchComponent(_) => (StatusCode::NOT_FOUND, "no-such-component"),

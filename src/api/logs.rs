@@ -20,7 +20,7 @@ use crate::event::LogLine;
 
 /// Lines sent when the request names no `n`.
 const DEFAULT_LINES: usize = 100;
-/// The most lines one request may ask for.
+/// Maximum lines one request may ask for.
 const MAX_LINES: usize = 100_000;
 
 #[derive(Debug, Deserialize)]

@@ -33,7 +33,7 @@ pub use metrics::render as render_metrics;
 pub use routes::{ActionRequest, ActionResponse, HealthResponse, SignalRequest, SignalResponse};
 pub use server::{ServeSettings, Server, dashboard_url, serve};
 
-/// What every handler reads.
+/// Shared state of every handler.
 #[derive(Clone)]
 pub(crate) struct AppState {
     pub(crate) handle: SupervisorHandle,
@@ -59,7 +59,7 @@ impl AppState {
     }
 }
 
-/// The API router for `handle`, checking callers as `auth` says. Event
+/// Builds the API router for `handle`, checking callers as `auth` sets. Event
 /// streams of this router end when the supervisor ends; [`serve`] also ends
 /// them when its server shuts down.
 pub fn router(handle: SupervisorHandle, auth: Auth) -> Router {

@@ -129,8 +129,8 @@ pub(crate) async fn reload(State(app): State<AppState>) -> Result<Response, ApiE
     Ok((StatusCode::UNPROCESSABLE_ENTITY, Json(body)).into_response())
 }
 
-/// Answers 202 at once; the supervisor then stops every component and ends,
-/// which ends `tend up`.
+/// Returns 202 at once. The supervisor then stops every component and
+/// ends, which ends `tend up`.
 pub(crate) async fn quit(State(app): State<AppState>) -> Response {
     tracing::info!("quit requested over the api");
     let handle = app.handle.clone();
@@ -143,7 +143,7 @@ pub(crate) async fn quit(State(app): State<AppState>) -> Response {
 }
 
 pub(crate) async fn health(State(app): State<AppState>) -> Result<Json<HealthResponse>, ApiError> {
-    // A snapshot proves that the actor still answers.
+    // A snapshot proves that the actor still responds.
     app.handle.snapshot().await?;
     Ok(Json(HealthResponse {
         status: "ok".to_string(),

@@ -22,7 +22,7 @@ use crate::supervisor::SupervisorHandle;
 /// How long shutdown waits for open requests once streams have ended.
 const DRAIN_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// Where and how to serve the API.
+/// Listener settings for [`serve`].
 #[derive(Debug, Clone)]
 pub struct ServeSettings {
     pub state_dir: PathBuf,
@@ -111,7 +111,7 @@ pub async fn serve(handle: SupervisorHandle, settings: ServeSettings) -> Result<
 }
 
 impl Server {
-    /// The bound TCP address, when `[api] listen` is set.
+    /// Returns the bound TCP address, when `[api] listen` is set.
     pub fn http_addr(&self) -> Option<SocketAddr> {
         self.http_addr
     }
@@ -120,7 +120,7 @@ impl Server {
         &self.socket_path
     }
 
-    /// The dashboard URL with the token in its fragment, when TCP is on.
+    /// Returns the dashboard URL with the token in its fragment, when TCP is on.
     pub fn dashboard_url(&self) -> Option<String> {
         let address = self.http_addr?;
         let token = self.token.as_ref()?;
@@ -215,7 +215,7 @@ fn parse_listen(listen: &str, allow_remote: bool) -> Result<SocketAddr, ApiError
 }
 
 /// Binds the Unix socket with mode 0600 in a 0700 folder, replacing a stale
-/// socket only when nothing answers on it.
+/// socket only when nothing accepts connections on it.
 async fn bind_socket(path: &Path) -> Result<UnixListener, ApiError> {
     let setup = |what: &str, error: std::io::Error| {
         ApiError::Setup(format!("cannot {what} {}: {error}", path.display()))
@@ -270,7 +270,7 @@ async fn remove_stale_socket(path: &Path) -> Result<(), ApiError> {
     }
     match UnixStream::connect(path).await {
         Ok(_) => Err(ApiError::Setup(format!(
-            "another process answers on {}; stop it first",
+            "another process accepts connections on {}; stop it first",
             path.display()
         ))),
         Err(error) if error.kind() == std::io::ErrorKind::ConnectionRefused => {

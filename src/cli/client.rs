@@ -49,7 +49,7 @@ impl Client {
         &self.state_dir
     }
 
-    /// The endpoint of the running supervisor, or the "no supervisor" error.
+    /// Returns the endpoint of the running supervisor, or the "no supervisor" error.
     pub fn endpoint(&self) -> Result<&Endpoint, CliError> {
         self.endpoint.as_ref().ok_or_else(|| self.no_supervisor())
     }

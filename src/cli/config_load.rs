@@ -24,8 +24,8 @@ pub fn load_config(global: &GlobalArgs) -> Result<Config, CliError> {
     })
 }
 
-/// The state dir for a client command. A config that cannot be loaded is
-/// skipped here, because the client needs only its `state_dir`.
+/// Picks the state dir for a client command. A config that cannot be loaded
+/// is skipped here, because the client needs only its `state_dir`.
 pub fn client_state_dir(global: &GlobalArgs) -> PathBuf {
     let from_config = load_config(global).ok().and_then(|config| config.supervisor.state_dir);
     paths::state_dir(global.state_dir.as_deref(), from_config.as_deref())

@@ -16,7 +16,7 @@ pub enum CliError {
 }
 
 impl CliError {
-    /// The exit code this error leaves with.
+    /// Returns the exit code for this error.
     pub fn exit(&self) -> Exit {
         match self {
             CliError::NoSupervisor { .. } => Exit::NoSupervisor,

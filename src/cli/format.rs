@@ -7,7 +7,7 @@ use anstyle::{AnsiColor, Style};
 
 use crate::state::StateName;
 
-/// Whether stdout gets colours: only on a terminal, and never with `NO_COLOR` set.
+/// Returns true when stdout is a terminal and `NO_COLOR` is unset or empty.
 pub fn use_colour() -> bool {
     std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
@@ -35,7 +35,7 @@ pub fn bytes(count: u64) -> String {
     if unit == 0 { format!("{count}B") } else { format!("{value:.1}{}", UNITS[unit]) }
 }
 
-/// The colour a state is shown in.
+/// Returns the style a state is shown in.
 pub fn state_style(state: StateName, failed: bool) -> Style {
     let colour = match state {
         _ if failed => AnsiColor::Red,

@@ -65,8 +65,8 @@ pub async fn run(client: &Client, args: LogsArgs) -> Result<Exit, CliError> {
 
 /// Prints new lines of every component until the streams end.
 // NOTE: lines written between the tail request and the stream start are not
-// shown; a single stream per component with `follow=true&n=N` avoids that but
-// cannot sort the tails of several components by time.
+// shown. One `follow=true&n=N` stream per component would avoid that gap, but
+// then the tails of several components could not be sorted by time.
 async fn follow(
     client: &Client,
     names: &[String],

@@ -57,6 +57,13 @@ pub fn render(detail: &ComponentDetail) -> String {
     if !component.waiting_on.is_empty() {
         let _ = writeln!(out, "waiting:   {}", component.waiting_on.join(", "));
     }
+
+    push_lists(&mut out, detail);
+    push_exits(&mut out, detail);
+    out
+}
+
+fn push_lists(out: &mut String, detail: &ComponentDetail) {
     if !detail.depends_on.is_empty() {
         let _ = writeln!(out, "depends on:");
         for (name, condition) in &detail.depends_on {
@@ -69,6 +76,9 @@ pub fn render(detail: &ComponentDetail) -> String {
             let _ = writeln!(out, "  {name}={value}");
         }
     }
+}
+
+fn push_exits(out: &mut String, detail: &ComponentDetail) {
     let exits: Vec<_> = detail.history.iter().filter_map(|entry| entry.exit.as_ref()).collect();
     if !exits.is_empty() {
         let _ = writeln!(out, "last exits:");
@@ -82,5 +92,4 @@ pub fn render(detail: &ComponentDetail) -> String {
             let _ = writeln!(out, "  {}  {how} after {uptime}", exit.at);
         }
     }
-    out
 }

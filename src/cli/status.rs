@@ -9,7 +9,7 @@ use super::error::CliError;
 use super::format::{self, Cell};
 use crate::event::{ComponentSnapshot, Snapshot};
 
-/// Longest diagnosis shown in the table; `tend show` has the full text.
+/// Maximum diagnosis length in the table; `tend show` prints the full text.
 const DIAGNOSIS_WIDTH: usize = 60;
 
 #[derive(Debug, Args)]
@@ -31,7 +31,7 @@ pub async fn run(client: &Client, args: StatusArgs) -> Result<Exit, CliError> {
     Ok(Exit::Ok)
 }
 
-/// The table and a summary line.
+/// Renders the table and a summary line.
 pub fn render(snapshot: &Snapshot, colour: bool) -> String {
     if snapshot.components.is_empty() {
         return "no components configured\n".to_string();

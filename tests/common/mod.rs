@@ -19,7 +19,7 @@ use tend::api::{Endpoint, ServeSettings, Server};
 use tend::config::{ComponentConfig, Config};
 use tend::supervisor::{Options, SupervisorHandle};
 
-/// The longest any single wait in a test may take.
+/// Maximum time any single wait in a test may take.
 pub const DEADLINE: Duration = Duration::from_secs(20);
 
 pub const TEND: &str = env!("CARGO_BIN_EXE_tend");
@@ -77,7 +77,7 @@ impl Workspace {
         path
     }
 
-    /// A `tend` command with this workspace's state dir and runtime dir.
+    /// Builds a `tend` command with this workspace's state dir and runtime dir.
     pub fn tend(&self, args: &[&str]) -> Command {
         let mut command = Command::new(TEND);
         command
@@ -145,7 +145,7 @@ impl Drop for TendUp {
     }
 }
 
-/// A component running a shell loop that prints `tick N` every 100 ms.
+/// Builds a component running a shell loop that prints `tick N` every 100 ms.
 pub fn ticker(name: &str, dir: &Path) -> ComponentConfig {
     let script = "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.1; done";
     ComponentConfig::with_defaults(
