@@ -17,11 +17,18 @@ Run <code>make</code> (it builds <code>ui/dist</code> first) and rebuild.</p>
 "#;
 
 fn main() {
-    println!("cargo:rerun-if-changed=build.rs");
-    println!("cargo:rerun-if-changed=ui/dist");
-
     let manifest_dir = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
     let dist = manifest_dir.join("ui").join("dist");
+
+    // Cargo reruns a build script on every build while a watched path is
+    // missing, so only existing folders are watched: `ui/dist`, else `ui`
+    // (which sees `dist` appear).
+    println!("cargo:rerun-if-changed=build.rs");
+    if dist.is_dir() {
+        println!("cargo:rerun-if-changed=ui/dist");
+    } else if manifest_dir.join("ui").is_dir() {
+        println!("cargo:rerun-if-changed=ui");
+    }
     let dir = if dist.join("index.html").is_file() {
         dist
     } else {
