@@ -1,0 +1,1 @@
+//! `tend export`: writes the config in the form another supervisor reads.
