@@ -7,8 +7,11 @@
 mod error;
 mod model;
 mod names;
+mod pm2;
 mod procfile;
 mod shell;
+mod supervisord;
+mod tree;
 mod write;
 
 use std::path::Path;
@@ -37,7 +40,9 @@ pub fn import_file(format: Format, path: &Path) -> Result<Imported, ImportError>
     let file = display_name(path);
     match format {
         Format::Procfile => procfile::import(&text, &file),
-        Format::Pm2 | Format::Supervisord | Format::ProcessCompose => {
+        Format::Pm2 => pm2::import(path, &text, &file),
+        Format::Supervisord => supervisord::import(path, &text, &file),
+        Format::ProcessCompose => {
             todo!("format not written yet")
         }
     }
