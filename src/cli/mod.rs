@@ -4,6 +4,7 @@
 mod check;
 mod completions;
 mod exit;
+mod import;
 mod schema;
 
 use std::path::PathBuf;
@@ -46,6 +47,8 @@ pub enum Command {
     Schema,
     /// Print a shell completion script
     Completions(completions::CompletionsArgs),
+    /// Translate a Procfile, PM2, supervisord or process-compose config into tend.toml
+    Import(import::ImportArgs),
 }
 
 /// Parses the arguments and runs the command.
@@ -55,6 +58,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(&cli.global, &args),
         Command::Schema => schema::run(),
         Command::Completions(args) => completions::run(&args),
+        Command::Import(args) => import::run(&args),
     };
     exit.into()
 }

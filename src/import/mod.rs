@@ -8,6 +8,7 @@ mod error;
 mod model;
 mod names;
 mod pm2;
+mod process_compose;
 mod procfile;
 mod shell;
 mod supervisord;
@@ -38,14 +39,58 @@ pub enum Format {
 pub fn import_file(format: Format, path: &Path) -> Result<Imported, ImportError> {
     let text = read(path)?;
     let file = display_name(path);
-    match format {
+    let mut imported = match format {
         Format::Procfile => procfile::import(&text, &file),
         Format::Pm2 => pm2::import(path, &text, &file),
         Format::Supervisord => supervisord::import(path, &text, &file),
-        Format::ProcessCompose => {
-            todo!("format not written yet")
+        Format::ProcessCompose => process_compose::import(&text, &file),
+    }?;
+    note_required_env(&mut imported);
+    Ok(imported)
+}
+
+/// Adds a remark naming the variables the output expands without a
+/// default, since Tend rejects the config while one of them is unset.
+fn note_required_env(imported: &mut Imported) {
+    let mut required = std::collections::BTreeSet::new();
+    for component in &imported.components {
+        let words = match &component.command {
+            Command::Argv(words) => words.clone(),
+            Command::Shell(line) => vec![line.clone()],
+        };
+        let values = component.env.iter().map(|(_, value)| value);
+        for text in words.iter().chain(component.cwd.iter()).chain(values) {
+            required.extend(variables_without_default(text));
         }
     }
+    if !required.is_empty() {
+        let names: Vec<String> = required.into_iter().collect();
+        imported
+            .remark(format!("Tend needs these variables set when it starts: {}", names.join(", ")));
+    }
+}
+
+/// Names in `${NAME}` references of Tend text, skipping `$$` and `${NAME:-…}`.
+fn variables_without_default(text: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = text;
+    while let Some(dollar) = rest.find('$') {
+        let after = &rest[dollar + 1..];
+        if let Some(tail) = after.strip_prefix('$') {
+            rest = tail;
+            continue;
+        }
+        match after.strip_prefix('{').and_then(|body| body.split_once('}')) {
+            Some((inner, tail)) => {
+                if !inner.contains(":-") {
+                    names.push(inner.to_string());
+                }
+                rest = tail;
+            }
+            None => rest = after,
+        }
+    }
+    names
 }
 
 fn read(path: &Path) -> Result<String, ImportError> {
@@ -57,4 +102,15 @@ fn read(path: &Path) -> Result<String, ImportError> {
 fn display_name(path: &Path) -> String {
     path.file_name()
         .map_or_else(|| path.display().to_string(), |name| name.to_string_lossy().into_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn required_variables_skip_defaults_and_literals() {
+        let names = variables_without_default("${A} $${B} ${C:-x} $$${D} $E");
+        assert_eq!(names, ["A", "D"]);
+    }
 }

@@ -8,17 +8,6 @@ pub const NAME_RULE: &str = "^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$";
 
 const MAX_NAME_LEN: usize = 64;
 
-/// Whether `name` is a valid component name.
-pub fn is_valid(name: &str) -> bool {
-    let mut chars = name.chars();
-    let Some(first) = chars.next() else {
-        return false;
-    };
-    first.is_ascii_alphanumeric()
-        && name.len() <= MAX_NAME_LEN
-        && chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'))
-}
-
 /// Maps `name` onto the valid set: each run of other characters becomes one
 /// `-`, leading and trailing punctuation goes, and the result is cut to 64
 /// bytes. An empty result becomes `component`.
@@ -86,7 +75,7 @@ mod tests {
         ];
         for (input, expected) in cases {
             assert_eq!(sanitize(input), expected, "input {input:?}");
-            assert!(is_valid(&sanitize(input)), "input {input:?}");
+            assert!(crate::config::is_valid_name(&sanitize(input)), "input {input:?}");
         }
     }
 
