@@ -4,6 +4,7 @@
 mod check;
 mod completions;
 mod exit;
+mod export;
 mod import;
 mod schema;
 
@@ -49,6 +50,8 @@ pub enum Command {
     Completions(completions::CompletionsArgs),
     /// Translate a Procfile, PM2, supervisord or process-compose config into tend.toml
     Import(import::ImportArgs),
+    /// Write the config as systemd user units
+    Export(export::ExportArgs),
 }
 
 /// Parses the arguments and runs the command.
@@ -59,6 +62,7 @@ pub fn main() -> ExitCode {
         Command::Schema => schema::run(),
         Command::Completions(args) => completions::run(&args),
         Command::Import(args) => import::run(&args),
+        Command::Export(args) => export::run(&cli.global, &args),
     };
     exit.into()
 }

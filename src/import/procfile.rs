@@ -95,7 +95,7 @@ fn translate(
                 return port.to_string();
             }
             imported.remark(format!(
-                "{} is read from the environment when Tend starts; it is empty when unset, as in a shell",
+                "{} is read from the environment when Tend starts; when unset it takes the default written after :-, or is empty as in a shell",
                 reference.name
             ));
             let default = reference.default.as_deref().map(shell::escape_literal);

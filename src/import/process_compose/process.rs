@@ -177,7 +177,7 @@ fn tend_text(value: &str, imported: &mut Imported) -> String {
 
 fn note_variables(names: &[String], imported: &mut Imported) {
     for name in names {
-        imported.remark(format!("{name} is read from the environment when Tend starts; it is empty when unset, as in process-compose"));
+        imported.remark(format!("{name} is read from the environment when Tend starts; when unset it takes the default written after :-, or is empty as in process-compose"));
     }
 }
 
@@ -223,12 +223,14 @@ fn availability(
                 imported.skip(format!("{}: restart = \"exit_on_failure\"; Tend keeps the others running, so this one is not restarted", component.name), restart.origin(file));
                 RestartPolicy::Never
             }
-            _ => return Err(vec![restart.problem(
+            _ => {
+                return Err(vec![restart.problem(
                 file,
                 format!(
                     "unknown restart {value:?}, expected always, on_failure, exit_on_failure or no"
                 ),
-            )]),
+            )]);
+            }
         });
     }
     if let Some(backoff) = node.get("backoff_seconds") {
