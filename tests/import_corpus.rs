@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use tend::import::{Format, import_file, to_toml};
 
-/// Files that are broken as published, so the right answer is an error.
+/// Files that are broken as published, so the expected result is an error.
 const ERROR_CASES: [&str; 4] = [
     "procfile/03-malika65-booking-system-Procfile.procfile",
     "pm2/10-azconcept-droid-fluentd-ecosystem-config.js",
@@ -50,7 +50,7 @@ fn corpus_files(dir: &Path) -> Vec<(String, Format, PathBuf)> {
     files
 }
 
-/// Every variable has a value, so that `${VAR}` from the input expands.
+/// Gives every variable a value, so that `${VAR}` from the input expands.
 fn any_env(name: &str) -> Option<String> {
     Some(format!("value-of-{name}"))
 }

@@ -1,8 +1,8 @@
 //! Quoting for systemd unit files: command lines, `Environment=` values
 //! and paths, with `%` specifiers and `$` variables made literal.
 
-/// One `ExecStart=` word in double quotes. Inside, systemd reads C escapes,
-/// expands `$VAR` and `%` specifiers, so `\`, `"`, `$`, `%` and control
+/// Quotes one `ExecStart=` word in double quotes. Inside, systemd reads C
+/// escapes and expands `$VAR` and `%` specifiers, so `\`, `"`, `$`, `%` and control
 /// characters are escaped.
 pub fn exec_word(word: &str) -> String {
     let mut out = String::with_capacity(word.len() + 2);
@@ -23,12 +23,12 @@ pub fn exec_word(word: &str) -> String {
     out
 }
 
-/// A whole command line of quoted words.
+/// Quotes a whole command line, word by word.
 pub fn exec_line(words: &[String]) -> String {
     words.iter().map(|word| exec_word(word)).collect::<Vec<_>>().join(" ")
 }
 
-/// One `Environment="NAME=value"` assignment; `$` is not expanded there.
+/// Quotes one `Environment="NAME=value"` assignment, where `$` is not expanded.
 pub fn environment(name: &str, value: &str) -> String {
     let mut out = String::from("\"");
     for c in format!("{name}={value}").chars() {
@@ -45,8 +45,8 @@ pub fn environment(name: &str, value: &str) -> String {
     out
 }
 
-/// A path for `WorkingDirectory=` or `EnvironmentFile=`, which take the
-/// rest of the line as written apart from `%` specifiers.
+/// Escapes a path for `WorkingDirectory=` or `EnvironmentFile=`, which
+/// take the rest of the line as written apart from `%` specifiers.
 pub fn path(text: &str) -> String {
     text.replace('%', "%%")
 }

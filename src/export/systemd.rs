@@ -56,7 +56,7 @@ pub fn parse_version(text: &str) -> Option<u32> {
     first.strip_prefix("systemd ")?.split_whitespace().next()?.parse().ok()
 }
 
-/// Where user units go: `$XDG_CONFIG_HOME/systemd/user`.
+/// Returns the folder of user units, `$XDG_CONFIG_HOME/systemd/user`.
 pub fn default_dir() -> Option<PathBuf> {
     let config = match std::env::var_os("XDG_CONFIG_HOME").filter(|value| !value.is_empty()) {
         Some(dir) => PathBuf::from(dir),
@@ -65,7 +65,7 @@ pub fn default_dir() -> Option<PathBuf> {
     Some(config.join("systemd").join("user"))
 }
 
-/// Why a unit could not be written.
+/// Failure to write a unit file.
 #[derive(Debug, thiserror::Error)]
 pub enum WriteError {
     #[error("{} exists and was not written by tend export; move it away or pass --force", path.display())]
@@ -102,7 +102,7 @@ pub fn write_units(dir: &Path, units: &[Unit], force: bool) -> Result<Vec<PathBu
     Ok(written)
 }
 
-/// The commands that load the units and enable those that start by themselves.
+/// Lists the commands that load the units and enable those with autostart.
 pub fn instructions(units: &[Unit]) -> String {
     let mut text = String::from("systemctl --user daemon-reload\n");
     for unit in units.iter().filter(|unit| unit.autostart) {

@@ -11,12 +11,12 @@ use super::escape;
 /// The first systemd release with `RestartSteps=` and `RestartMaxDelaySec=`.
 pub const RESTART_STEPS_VERSION: u32 = 254;
 
-/// The unit file name of a component.
+/// Returns the unit file name of a component.
 pub fn unit_name(component: &str) -> String {
     format!("tend-{component}.service")
 }
 
-/// The text of the unit, and what the unit cannot express.
+/// Renders the unit text, and lists what the unit cannot express.
 pub fn render(
     config: &Config,
     component: &ComponentConfig,
@@ -67,6 +67,8 @@ fn service(
     let _ =
         writeln!(unit, "WorkingDirectory={}", escape::path(&component.cwd.display().to_string()));
     let from_file = env_file_values(component);
+    // NOTE: systemd reads EnvironmentFile= with its own rules, which match
+    // dotenv for plain KEY=value lines but not for every quoting form.
     if let Some(file) = &component.env_file {
         let _ = writeln!(unit, "EnvironmentFile={}", escape::path(&file.display().to_string()));
     }
@@ -115,7 +117,7 @@ fn service(
     }
 }
 
-/// The argv with its program made absolute: systemd runs a relative path
+/// Returns the argv with its program made absolute, because systemd runs a relative path
 /// only from its own search path, which lacks the user's PATH.
 fn executable(component: &ComponentConfig) -> Vec<String> {
     let mut words = component.command.clone();
@@ -142,8 +144,8 @@ fn find_on_path(program: &str) -> Option<String> {
         .map(|found| found.display().to_string())
 }
 
-/// The values `env_file` provides, which `EnvironmentFile=` passes on so
-/// that they stay out of the unit.
+/// Reads the values `env_file` provides. `EnvironmentFile=` passes them
+/// on, so they stay out of the unit.
 fn env_file_values(component: &ComponentConfig) -> Vec<(String, String)> {
     let Some(file) = &component.env_file else {
         return Vec::new();
@@ -210,7 +212,7 @@ fn unsupported(component: &ComponentConfig, systemd_version: u32) -> Vec<String>
     items
 }
 
-/// A duration for a unit: whole seconds as `5s`, else milliseconds.
+/// Formats a duration for a unit: whole seconds as `5s`, else milliseconds.
 fn seconds(duration: Duration) -> String {
     let millis = duration.as_millis();
     if millis % 1000 == 0 { format!("{}s", millis / 1000) } else { format!("{millis}ms") }

@@ -17,7 +17,7 @@ use super::shell;
 
 /// `PORT` that foreman gives the first entry when no base port is set.
 const FOREMAN_BASE_PORT: u32 = 5000;
-/// What foreman adds to `PORT` for each following entry.
+/// Increase of `PORT` from one foreman entry to the next.
 const FOREMAN_PORT_STEP: u32 = 100;
 
 /// Translates the Procfile `text`, read from the file named `file`.

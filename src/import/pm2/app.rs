@@ -8,9 +8,9 @@ use crate::import::model::{Command, Component, Imported};
 use crate::import::shell;
 use crate::import::tree::{Node, Value};
 
-use super::load::{ENV_CLOSE, ENV_OPEN};
+use super::values::{json_text, memory, millis, replace_env_markers, tend_text};
 
-/// Where PM2's exponential backoff stops growing (pm2 5.x, 15000 ms).
+/// Upper limit of PM2's exponential restart delay (pm2 5.x, 15000 ms).
 const PM2_BACKOFF_MAX: Duration = Duration::from_secs(15);
 
 /// Interpreters PM2 picks by the script's extension; other scripts run as
@@ -138,7 +138,7 @@ fn command_words(app: &Node, script: &str, file: &str) -> Result<Vec<String>, Pr
 }
 
 /// An argument list: an array of strings, or one string split like a shell
-/// line. A string that holds a JavaScript array (`"['-a', 'b']"`) is read as
+/// line. A string that contains a JavaScript array (`"['-a', 'b']"`) is read as
 /// that array, since that is what its author meant.
 fn word_list(node: &Node, file: &str) -> Result<Vec<String>, Problem> {
     match &node.value {
@@ -250,37 +250,6 @@ fn translate_policy(
     }
 }
 
-/// PM2 durations: a number of milliseconds, or a string with a unit.
-fn millis(node: &Node) -> Option<Duration> {
-    if let Value::Number(number) = node.value {
-        return (number >= 0.0).then(|| Duration::from_millis(number as u64));
-    }
-    let text = node.as_str()?.trim();
-    match text.parse::<u64>() {
-        Ok(number) => Some(Duration::from_millis(number)),
-        Err(_) => humantime::parse_duration(text).ok(),
-    }
-}
-
-/// PM2 sizes: bytes, or a number with K, M or G (powers of 1024).
-fn memory(node: &Node) -> Option<String> {
-    if let Value::Number(number) = node.value {
-        return (number >= 1.0).then(|| format!("{}", number as u64));
-    }
-    let text = node.as_str()?.trim();
-    let (digits, unit) =
-        text.split_at(text.find(|c: char| !c.is_ascii_digit()).unwrap_or(text.len()));
-    let count: u64 = digits.parse().ok()?;
-    let unit = match unit.trim().to_ascii_uppercase().as_str() {
-        "" => return Some(count.to_string()),
-        "K" | "KB" => "KiB",
-        "M" | "MB" => "MiB",
-        "G" | "GB" => "GiB",
-        _ => return None,
-    };
-    Some(format!("{count}{unit}"))
-}
-
 fn skip_key(
     key: &str,
     node: &Node,
@@ -310,51 +279,6 @@ fn skip_key(
     };
     let setting = format!("{}: {key} = {}{reason}", component.name, node.describe());
     imported.skip(setting, node.origin(file));
-}
-
-/// Writes text for Tend: a literal `$` stays literal and an unset
-/// `process.env.NAME` that the JavaScript read becomes `${NAME}`.
-fn tend_text(text: &str) -> String {
-    replace_env_markers(&shell::mark_literal_dollars(text))
-}
-
-fn replace_env_markers(marked: &str) -> String {
-    let mut out = String::with_capacity(marked.len());
-    let mut rest = marked;
-    while let Some(start) = rest.find(ENV_OPEN) {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + ENV_OPEN.len_utf8()..];
-        match after.find(ENV_CLOSE) {
-            Some(end) => {
-                out.push_str(&format!("${{{}}}", &after[..end]));
-                rest = &after[end + ENV_CLOSE.len_utf8()..];
-            }
-            None => {
-                out.push(ENV_OPEN);
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    shell::unmark(&out)
-}
-
-fn json_text(node: &Node) -> String {
-    fn to_json(node: &Node) -> serde_json::Value {
-        match &node.value {
-            Value::Null => serde_json::Value::Null,
-            Value::Bool(flag) => (*flag).into(),
-            Value::Number(number) => {
-                serde_json::Number::from_f64(*number).map_or(serde_json::Value::Null, Into::into)
-            }
-            Value::String(text) => text.clone().into(),
-            Value::Array(items) => items.iter().map(to_json).collect(),
-            Value::Object(entries) => {
-                entries.iter().map(|(key, item)| (key.clone(), to_json(item))).collect()
-            }
-        }
-    }
-    to_json(node).to_string()
 }
 
 #[cfg(test)]
@@ -432,6 +356,7 @@ mod tests {
 
     #[test]
     fn env_markers_become_references() {
+        use super::super::load::{ENV_CLOSE, ENV_OPEN};
         let text = format!("x{ENV_OPEN}PORT{ENV_CLOSE}$");
         assert_eq!(tend_text(&text), "x${PORT}$");
     }

@@ -3,6 +3,7 @@
 
 mod app;
 mod load;
+mod values;
 
 use std::path::Path;
 
@@ -39,7 +40,7 @@ pub fn import(path: &Path, text: &str, file: &str) -> Result<Imported, ImportErr
     if problems.is_empty() { Ok(imported) } else { Err(problems.into()) }
 }
 
-/// The app objects: `apps: [...]`, a top-level array, or one app object.
+/// Finds the app objects: `apps: [...]`, a top-level array, or one app object.
 fn app_list<'a>(
     root: &'a Node,
     file: &str,

@@ -25,7 +25,7 @@ pub struct Shell {
     pub argument: String,
 }
 
-/// What the translation of one process needs from the whole file.
+/// File-wide settings that the translation of each process reads.
 pub struct Globals<'a> {
     pub file: &'a str,
     pub shell: Shell,
@@ -158,7 +158,7 @@ fn replica_component(
 }
 
 /// A command with no shell syntax becomes argv; any other runs in the
-/// shell process-compose would use (bash unless the file says otherwise).
+/// shell process-compose would use (bash unless `shell:` sets another).
 fn command(line: &str, shell: &Shell, imported: &mut Imported) -> Option<Command> {
     let (marked, names) = text::to_tend(line);
     note_variables(&names, imported);
@@ -208,7 +208,7 @@ fn availability(
     file: &str,
     imported: &mut Imported,
 ) -> Result<(), Vec<Problem>> {
-    // process-compose does not restart a process unless told to.
+    // process-compose restarts a process only when `availability.restart` asks for it.
     component.restart = Some(RestartPolicy::Never);
     let Some(node) = node else {
         return Ok(());
@@ -297,7 +297,7 @@ fn shutdown(
     Ok(())
 }
 
-/// A probe, or `None` (with a note) when Tend cannot express it.
+/// Translates a probe, or notes it and returns `None` when Tend cannot express it.
 fn probe(
     node: &Node,
     shell: &Shell,

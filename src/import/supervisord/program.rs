@@ -149,6 +149,8 @@ fn process(
             format!("[{}] has no command=", section.name),
         )]);
     };
+    // NOTE: shlex reads a word that starts with `#` as a comment, where
+    // supervisord's Python shlex.split keeps it; such a command loses words.
     let words = shell::split_words(&expand_entry(command_entry)?)
         .filter(|words| !words.is_empty())
         .ok_or_else(|| {
