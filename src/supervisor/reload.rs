@@ -70,7 +70,8 @@ impl Actor {
                 }
                 Some(component) => {
                     component.log.set_settings(config.logs);
-                    component.cpu_alert = crate::metrics::CpuAlertTracker::new(config.cpu_alert);
+                    component.cpu_alert =
+                        config.cpu_alert.map(crate::metrics::CpuAlertTracker::new);
                     component.config = config.clone();
                 }
             }
