@@ -1,8 +1,10 @@
 // A tiny HTTP server on 127.0.0.1 that speaks the supervisor's API contract,
 // for testing the HTTP transport against real sockets and real SSE framing.
 
+import { readFile } from "node:fs/promises";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { extname, join, normalize } from "node:path";
 
 import type { LogLine } from "../src/types";
 import { component, snapshot } from "./fixtures";
@@ -29,6 +31,9 @@ export const LOG_LINES: LogLine[] = [
   { component: "web", stream: "err", at: "2025-01-01T00:00:02.000Z", text: "\u001b[31mwarn\u001b[0m", continued: false },
 ];
 
+/** The components of every event-stream snapshot: one running, one failed. */
+const EVENT_COMPONENTS = () => [component(), component({ name: "db", state: "fatal", failed: true, pid: null })];
+
 function json(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { "Content-Type": "application/json" });
   response.end(JSON.stringify(body));
@@ -52,7 +57,7 @@ function serveEvents(state: ContractServer, response: ServerResponse): void {
   state.eventConnections++;
   sseHead(response);
   const first = state.eventConnections === 1;
-  const snapshotEvent = { seq: first ? 1 : 10, type: "snapshot", snapshot: snapshot([component()]) };
+  const snapshotEvent = { seq: first ? 1 : 10, type: "snapshot", snapshot: snapshot(EVENT_COMPONENTS()) };
   // CRLF line endings and a comment, as a server may send them.
   response.write(`: hello\r\nretry: 1000\r\nid: ${snapshotEvent.seq}\r\nevent: snapshot\r\ndata: ${JSON.stringify(snapshotEvent)}\r\n\r\n`);
   if (first) {
@@ -64,9 +69,30 @@ function serveEvents(state: ContractServer, response: ServerResponse): void {
   }
 }
 
-async function route(state: ContractServer, request: IncomingMessage, response: ServerResponse): Promise<void> {
+const CONTENT_TYPES: Record<string, string> = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript",
+  ".css": "text/css",
+};
+
+/** Serves a file of the built UI, as the supervisor does at `/`. */
+async function serveStatic(staticDir: string, pathname: string, response: ServerResponse): Promise<void> {
+  const relative = normalize(pathname === "/" ? "/index.html" : pathname).replace(/^(\.\.[/\\])+/, "");
+  try {
+    const content = await readFile(join(staticDir, relative));
+    response.writeHead(200, { "Content-Type": CONTENT_TYPES[extname(relative)] ?? "application/octet-stream" });
+    response.end(content);
+  } catch {
+    json(response, 404, { kind: "not-found", message: `no file ${pathname}` });
+  }
+}
+
+async function route(state: ContractServer, request: IncomingMessage, response: ServerResponse, staticDir?: string): Promise<void> {
   const body = await readBody(request);
   const url = new URL(request.url ?? "/", "http://127.0.0.1");
+  if (staticDir && !url.pathname.startsWith("/v1/")) {
+    return serveStatic(staticDir, url.pathname, response);
+  }
   state.requests.push({ method: request.method ?? "", url: url.pathname + url.search, authorization: request.headers.authorization, body });
 
   if (request.headers.authorization !== `Bearer ${TOKEN}`) {
@@ -107,8 +133,8 @@ async function route(state: ContractServer, request: IncomingMessage, response: 
   }
 }
 
-/** Starts the server on an ephemeral loopback port. */
-export async function startContractServer(): Promise<ContractServer> {
+/** Starts the server on an ephemeral loopback port, serving `staticDir` outside `/v1/` when given. */
+export async function startContractServer(staticDir?: string): Promise<ContractServer> {
   const sockets = new Set<import("node:net").Socket>();
   let server: Server | null = null;
   const state: ContractServer = {
@@ -122,7 +148,7 @@ export async function startContractServer(): Promise<ContractServer> {
       }),
   };
   server = createServer((request, response) => {
-    route(state, request, response).catch((error: unknown) => json(response, 500, { kind: "test-server", message: String(error) }));
+    route(state, request, response, staticDir).catch((error: unknown) => json(response, 500, { kind: "test-server", message: String(error) }));
   });
   server.on("connection", (socket) => {
     sockets.add(socket);
