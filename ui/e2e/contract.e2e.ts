@@ -26,7 +26,15 @@ beforeAll(async () => {
   server = await startContractServer(DIST);
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1000, height: 700 } });
   page.on("pageerror", (error) => pageErrors.push(error.message));
@@ -40,7 +48,10 @@ afterAll(async () => {
 
 describe("dashboard against the contract server", () => {
   it("renders the rows and hides the token", async () => {
-    await poll(async () => (await page.locator("li.row").count()) === 2, "the rows from the event snapshot");
+    await poll(
+      async () => (await page.locator("li.row").count()) === 2,
+      "the rows from the event snapshot",
+    );
     expect(page.url()).toBe(`${server.url}/`);
     expect(await page.locator('li.row[data-name="web"] .badge').textContent()).toBe("Running");
     expect(await page.locator(".connection").textContent()).not.toBe("");
@@ -60,10 +71,14 @@ describe("dashboard against the contract server", () => {
     const red = page.locator(".log-panel .log-err .ansi-fg-red");
     await poll(() => red.count(), "the coloured stderr line");
     expect(await red.textContent()).toBe("warn");
-    expect(await page.locator(".log-panel .log-path").textContent()).toBe("/tmp/state/logs/web.log");
+    expect(await page.locator(".log-panel .log-path").textContent()).toBe(
+      "/tmp/state/logs/web.log",
+    );
     await page.keyboard.press("Escape");
     expect(await page.locator(".log-panel").isHidden()).toBe(true);
-    expect(await page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe("Logs of web");
+    expect(await page.evaluate(() => document.activeElement?.getAttribute("aria-label"))).toBe(
+      "Logs of web",
+    );
   });
 
   it("shows the banner after a rejected reload", async () => {
@@ -77,7 +92,9 @@ describe("dashboard against the contract server", () => {
     mkdirSync(ARTIFACTS_DIR, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS_DIR, "ui-contract.png"), fullPage: true });
     await page.setViewportSize({ width: 480, height: 600 });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - window.innerWidth,
+    );
     await page.screenshot({ path: join(ARTIFACTS_DIR, "ui-contract-480x600.png") });
     expect(overflow).toBeLessThanOrEqual(0);
     expect(pageErrors).toEqual([]);

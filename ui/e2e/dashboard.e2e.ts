@@ -87,13 +87,18 @@ describe("dashboard against tend up", () => {
   });
 
   it("shows one row per configured component", async () => {
-    const names = await page.locator("li.row").evaluateAll((rows) => rows.map((element) => (element as HTMLElement).dataset.name));
+    const names = await page
+      .locator("li.row")
+      .evaluateAll((rows) => rows.map((element) => (element as HTMLElement).dataset.name));
     expect(names).toEqual(["ticker", "server", "broken"]);
   });
 
   it("shows the diagnosis of a crashing component", async () => {
     const diagnosis = row("broken").locator(".diagnosis");
-    await poll(async () => (await diagnosis.isVisible()) && (await diagnosis.textContent()), "a diagnosis on broken");
+    await poll(
+      async () => (await diagnosis.isVisible()) && (await diagnosis.textContent()),
+      "a diagnosis on broken",
+    );
     expect(await diagnosis.textContent()).toContain(MISSING_MODULE);
   });
 
@@ -111,7 +116,10 @@ describe("dashboard against tend up", () => {
   it("shows a line the component printed in the log panel", async () => {
     await row("ticker").getByRole("button", { name: "Logs of ticker" }).click();
     const panel = page.locator(".log-panel");
-    await poll(async () => (await panel.locator(".log-lines").textContent())?.includes(LOG_MARKER), "the marker line in the log panel");
+    await poll(
+      async () => (await panel.locator(".log-lines").textContent())?.includes(LOG_MARKER),
+      "the marker line in the log panel",
+    );
     expect(await panel.locator(".log-path").textContent()).toContain("ticker");
     await page.keyboard.press("Escape");
     expect(await panel.isHidden()).toBe(true);
@@ -139,7 +147,9 @@ describe("dashboard against tend up", () => {
     mkdirSync(ARTIFACTS_DIR, { recursive: true });
     await page.screenshot({ path: join(ARTIFACTS_DIR, "ui.png"), fullPage: true });
     await page.setViewportSize({ width: 480, height: 600 });
-    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    const overflow = await page.evaluate(
+      () => document.documentElement.scrollWidth - window.innerWidth,
+    );
     await page.screenshot({ path: join(ARTIFACTS_DIR, "ui-480x600.png") });
     expect(overflow, "horizontal overflow at 480 px").toBeLessThanOrEqual(0);
   });

@@ -1,5 +1,5 @@
 // The dashboard with 200 components and a 10,000-line log tail, in Chromium
-// against a real `tend up`: every row renders and the page keeps answering.
+// against a real `tend up`: every row renders and the page stays responsive.
 
 import { type Browser, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,7 +14,10 @@ const MAX_ROUND_TRIP_MS = 500;
 const CONFIG = [
   '[api]\nlisten = "127.0.0.1:0"\n',
   `[components.flood]\ncommand = ["python3", "-c", "import sys, time\\nfor i in range(${FLOOD_LINES}): print('flood', i, '\\\\x1b[32mok\\\\x1b[0m')\\nsys.stdout.flush()\\ntime.sleep(100000)"]\n`,
-  ...Array.from({ length: COMPONENTS - 1 }, (_, index) => `[components.sleeper-${index}]\ncommand = ["sleep", "100000"]\n`),
+  ...Array.from(
+    { length: COMPONENTS - 1 },
+    (_, index) => `[components.sleeper-${index}]\ncommand = ["sleep", "100000"]\n`,
+  ),
 ].join("\n");
 
 let supervisor: Supervisor;
@@ -25,7 +28,15 @@ beforeAll(async () => {
   supervisor = await startSupervisor(CONFIG);
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium",
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
   });
   page = await browser.newPage({ viewport: { width: 1100, height: 800 } });
   await page.goto(`${supervisor.baseUrl}/#token=${supervisor.token}`);
@@ -39,7 +50,11 @@ afterAll(async () => {
 describe("dashboard at scale", () => {
   it(`renders ${COMPONENTS} rows`, async () => {
     const started = Date.now();
-    await poll(async () => (await page.locator("li.row").count()) === COMPONENTS, `${COMPONENTS} rows`, 30_000);
+    await poll(
+      async () => (await page.locator("li.row").count()) === COMPONENTS,
+      `${COMPONENTS} rows`,
+      30_000,
+    );
     console.log(`${COMPONENTS} rows visible after ${Date.now() - started} ms`);
   });
 
@@ -54,12 +69,16 @@ describe("dashboard at scale", () => {
 
     let slowest = 0;
     const lines = page.locator(".log-lines .log-line");
-    await poll(async () => {
-      const before = Date.now();
-      const count = await lines.count();
-      slowest = Math.max(slowest, Date.now() - before);
-      return count >= FLOOD_LINES;
-    }, `${FLOOD_LINES} lines in the panel`, 60_000);
+    await poll(
+      async () => {
+        const before = Date.now();
+        const count = await lines.count();
+        slowest = Math.max(slowest, Date.now() - before);
+        return count >= FLOOD_LINES;
+      },
+      `${FLOOD_LINES} lines in the panel`,
+      60_000,
+    );
     console.log(`slowest round trip while tailing: ${slowest} ms`);
     expect(await lines.count()).toBeLessThanOrEqual(10_000);
     expect(slowest).toBeLessThan(MAX_ROUND_TRIP_MS);

@@ -29,7 +29,11 @@ export interface Supervisor {
 }
 
 /** Polls `probe` until it returns a value, failing with `what` after `timeoutMs`. */
-export async function poll<T>(probe: () => T | null | undefined | Promise<T | null | undefined>, what: string, timeoutMs = 20_000): Promise<T> {
+export async function poll<T>(
+  probe: () => T | null | undefined | Promise<T | null | undefined>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown = null;
   for (;;) {
@@ -69,7 +73,9 @@ export function httpAddressOf(endpoint: Record<string, unknown>): string | null 
 /** Writes `config` to a temporary `tend.toml` and starts `tend up` on it. */
 export async function startSupervisor(config: string): Promise<Supervisor> {
   if (!existsSync(TEND_BIN)) {
-    throw new Error(`no tend binary at ${TEND_BIN}: build it with \`cargo build --bin tend\` or set TEND_BIN`);
+    throw new Error(
+      `no tend binary at ${TEND_BIN}: build it with \`cargo build --bin tend\` or set TEND_BIN`,
+    );
   }
   const dir = mkdtempSync(join(tmpdir(), "tend-e2e-"));
   const configPath = join(dir, "tend.toml");
@@ -107,7 +113,9 @@ export async function startSupervisor(config: string): Promise<Supervisor> {
       if (!existsSync(endpointPath)) {
         return null;
       }
-      return httpAddressOf(JSON.parse(readFileSync(endpointPath, "utf8")) as Record<string, unknown>);
+      return httpAddressOf(
+        JSON.parse(readFileSync(endpointPath, "utf8")) as Record<string, unknown>,
+      );
     }, `an HTTP address in ${endpointPath}`);
     supervisor.token = readFileSync(join(stateDir, "api-token"), "utf8").trim();
   } catch (error) {

@@ -19,8 +19,12 @@ describe("parseAnsi", () => {
   });
 
   it("supports bright colours, bold and combined parameters", () => {
-    expect(parseAnsi(`${ESC}[1;92mok`)).toEqual([{ text: "ok", classes: ["ansi-fg-bright-green", "ansi-bold"] }]);
-    expect(parseAnsi(`${ESC}[90mgrey`)).toEqual([{ text: "grey", classes: ["ansi-fg-bright-black"] }]);
+    expect(parseAnsi(`${ESC}[1;92mok`)).toEqual([
+      { text: "ok", classes: ["ansi-fg-bright-green", "ansi-bold"] },
+    ]);
+    expect(parseAnsi(`${ESC}[90mgrey`)).toEqual([
+      { text: "grey", classes: ["ansi-fg-bright-black"] },
+    ]);
     expect(parseAnsi(`${ESC}[37mwhite`)).toEqual([{ text: "white", classes: ["ansi-fg-white"] }]);
   });
 

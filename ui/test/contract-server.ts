@@ -27,12 +27,27 @@ export interface ContractServer {
 }
 
 export const LOG_LINES: LogLine[] = [
-  { component: "web", stream: "out", at: "2025-01-01T00:00:01.000Z", text: "listening", continued: false },
-  { component: "web", stream: "err", at: "2025-01-01T00:00:02.000Z", text: "\u001b[31mwarn\u001b[0m", continued: false },
+  {
+    component: "web",
+    stream: "out",
+    at: "2025-01-01T00:00:01.000Z",
+    text: "listening",
+    continued: false,
+  },
+  {
+    component: "web",
+    stream: "err",
+    at: "2025-01-01T00:00:02.000Z",
+    text: "\u001b[31mwarn\u001b[0m",
+    continued: false,
+  },
 ];
 
 /** The components of every event-stream snapshot: one running, one failed. */
-const EVENT_COMPONENTS = () => [component(), component({ name: "db", state: "fatal", failed: true, pid: null })];
+const EVENT_COMPONENTS = () => [
+  component(),
+  component({ name: "db", state: "fatal", failed: true, pid: null }),
+];
 
 function json(response: ServerResponse, status: number, body: unknown): void {
   response.writeHead(status, { "Content-Type": "application/json" });
@@ -57,11 +72,22 @@ function serveEvents(state: ContractServer, response: ServerResponse): void {
   state.eventConnections++;
   sseHead(response);
   const first = state.eventConnections === 1;
-  const snapshotEvent = { seq: first ? 1 : 10, type: "snapshot", snapshot: snapshot(EVENT_COMPONENTS()) };
+  const snapshotEvent = {
+    seq: first ? 1 : 10,
+    type: "snapshot",
+    snapshot: snapshot(EVENT_COMPONENTS()),
+  };
   // CRLF line endings and a comment, as a server may send them.
-  response.write(`: hello\r\nretry: 1000\r\nid: ${snapshotEvent.seq}\r\nevent: snapshot\r\ndata: ${JSON.stringify(snapshotEvent)}\r\n\r\n`);
+  response.write(
+    `: hello\r\nretry: 1000\r\nid: ${snapshotEvent.seq}\r\nevent: snapshot\r\ndata: ${JSON.stringify(snapshotEvent)}\r\n\r\n`,
+  );
   if (first) {
-    const changed = { seq: 2, type: "component", component: component({ pid: 7 }), previous: "running" };
+    const changed = {
+      seq: 2,
+      type: "component",
+      component: component({ pid: 7 }),
+      previous: "running",
+    };
     // Split one event over two writes to exercise chunk reassembly.
     const text = `id: 2\nevent: component\ndata: ${JSON.stringify(changed)}\n\n`;
     response.write(text.slice(0, 20));
@@ -76,24 +102,43 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /** Serves a file of the built UI, as the supervisor does at `/`. */
-async function serveStatic(staticDir: string, pathname: string, response: ServerResponse): Promise<void> {
-  const relative = normalize(pathname === "/" ? "/index.html" : pathname).replace(/^(\.\.[/\\])+/, "");
+async function serveStatic(
+  staticDir: string,
+  pathname: string,
+  response: ServerResponse,
+): Promise<void> {
+  const relative = normalize(pathname === "/" ? "/index.html" : pathname).replace(
+    /^(\.\.[/\\])+/,
+    "",
+  );
   try {
     const content = await readFile(join(staticDir, relative));
-    response.writeHead(200, { "Content-Type": CONTENT_TYPES[extname(relative)] ?? "application/octet-stream" });
+    response.writeHead(200, {
+      "Content-Type": CONTENT_TYPES[extname(relative)] ?? "application/octet-stream",
+    });
     response.end(content);
   } catch {
     json(response, 404, { kind: "not-found", message: `no file ${pathname}` });
   }
 }
 
-async function route(state: ContractServer, request: IncomingMessage, response: ServerResponse, staticDir?: string): Promise<void> {
+async function route(
+  state: ContractServer,
+  request: IncomingMessage,
+  response: ServerResponse,
+  staticDir?: string,
+): Promise<void> {
   const body = await readBody(request);
   const url = new URL(request.url ?? "/", "http://127.0.0.1");
   if (staticDir && !url.pathname.startsWith("/v1/")) {
     return serveStatic(staticDir, url.pathname, response);
   }
-  state.requests.push({ method: request.method ?? "", url: url.pathname + url.search, authorization: request.headers.authorization, body });
+  state.requests.push({
+    method: request.method ?? "",
+    url: url.pathname + url.search,
+    authorization: request.headers.authorization,
+    body,
+  });
 
   if (request.headers.authorization !== `Bearer ${TOKEN}`) {
     json(response, 401, { kind: "unauthorized", message: "missing or wrong bearer token" });
@@ -102,21 +147,40 @@ async function route(state: ContractServer, request: IncomingMessage, response: 
   const key = `${request.method} ${url.pathname}`;
   switch (key) {
     case "GET /v1/components":
-      return json(response, 200, snapshot([component(), component({ name: "db", state: "fatal", failed: true })]));
+      return json(
+        response,
+        200,
+        snapshot([component(), component({ name: "db", state: "fatal", failed: true })]),
+      );
     case "GET /v1/components/missing":
-      return json(response, 404, { kind: "no-such-component", message: 'no component named "missing"; did you mean "web"?' });
+      return json(response, 404, {
+        kind: "no-such-component",
+        message: 'no component named "missing"; did you mean "web"?',
+      });
     case "GET /v1/components/broken":
       response.writeHead(502, { "Content-Type": "text/plain" });
       response.end("bad gateway from a proxy");
       return;
     case "POST /v1/components/web/restart":
-      return json(response, 200, { results: [{ name: "web", ok: true, message: "restarted", state: "running" }] });
+      return json(response, 200, {
+        results: [{ name: "web", ok: true, message: "restarted", state: "running" }],
+      });
     case "POST /v1/actions/restart":
-      return json(response, 200, { results: [{ name: "db", ok: false, message: `body ${body}`, state: "fatal" }] });
+      return json(response, 200, {
+        results: [{ name: "db", ok: false, message: `body ${body}`, state: "fatal" }],
+      });
     case "GET /v1/components/web/history":
-      return json(response, 200, [{ at: "2025-01-01T00:00:00.000Z", state: "exited", exit: null, diagnosis: null }]);
+      return json(response, 200, [
+        { at: "2025-01-01T00:00:00.000Z", state: "exited", exit: null, diagnosis: null },
+      ]);
     case "POST /v1/reload":
-      return json(response, 422, { ok: false, added: [], removed: [], changed: [], errors: ["tend.toml:3:1: unknown key `comand`"] });
+      return json(response, 422, {
+        ok: false,
+        added: [],
+        removed: [],
+        changed: [],
+        errors: ["tend.toml:3:1: unknown key `comand`"],
+      });
     case "GET /v1/events":
       return serveEvents(state, response);
     case "GET /v1/components/web/logs":
@@ -148,7 +212,9 @@ export async function startContractServer(staticDir?: string): Promise<ContractS
       }),
   };
   server = createServer((request, response) => {
-    route(state, request, response, staticDir).catch((error: unknown) => json(response, 500, { kind: "test-server", message: String(error) }));
+    route(state, request, response, staticDir).catch((error: unknown) =>
+      json(response, 500, { kind: "test-server", message: String(error) }),
+    );
   });
   server.on("connection", (socket) => {
     sockets.add(socket);

@@ -5,7 +5,10 @@ import { describe, expect, it } from "vitest";
 
 import { contrastRatio, parseHex, relativeLuminance } from "../src/theme/contrast";
 
-const THEME = readFileSync(fileURLToPath(new URL("../src/styles/theme.css", import.meta.url)), "utf8");
+const THEME = readFileSync(
+  fileURLToPath(new URL("../src/styles/theme.css", import.meta.url)),
+  "utf8",
+);
 
 /** WCAG AA for normal text. */
 const AA_TEXT = 4.5;
@@ -25,16 +28,9 @@ function themes(): Record<"light" | "dark", Map<string, string>> {
   return { light: tokensOf(THEME.slice(0, darkStart)), dark: tokensOf(THEME.slice(darkStart)) };
 }
 
-const ANSI = [
-  "black",
-  "red",
-  "green",
-  "yellow",
-  "blue",
-  "magenta",
-  "cyan",
-  "white",
-].flatMap((color) => [`ansi-${color}`, `ansi-bright-${color}`]);
+const ANSI = ["black", "red", "green", "yellow", "blue", "magenta", "cyan", "white"].flatMap(
+  (color) => [`ansi-${color}`, `ansi-bright-${color}`],
+);
 
 /** Every foreground/background pair the stylesheet puts text on. */
 const PAIRS: [string, string][] = [
@@ -84,9 +80,10 @@ describe("theme tokens", () => {
 
     it.each(PAIRS)(`${themeName}: --%s on --%s reaches AA`, (foreground, background) => {
       const ratio = contrastRatio(tokens.get(foreground)!, tokens.get(background)!);
-      expect(ratio, `${foreground} on ${background} is ${ratio.toFixed(2)}:1`).toBeGreaterThanOrEqual(
-        AA_TEXT,
-      );
+      expect(
+        ratio,
+        `${foreground} on ${background} is ${ratio.toFixed(2)}:1`,
+      ).toBeGreaterThanOrEqual(AA_TEXT);
     });
   }
 

@@ -29,7 +29,14 @@ export function component(overrides: Partial<ComponentSnapshot> = {}): Component
 export function snapshot(components: ComponentSnapshot[]): Snapshot {
   return {
     aggregate: "healthy",
-    counts: { total: components.length, running: components.length, starting: 0, failed: 0, stopped: 0, completed: 0 },
+    counts: {
+      total: components.length,
+      running: components.length,
+      starting: 0,
+      failed: 0,
+      stopped: 0,
+      completed: 0,
+    },
     summary: `${components.length} running`,
     config_path: "/tmp/tend.toml",
     components,

@@ -40,7 +40,9 @@ describe("HttpTransport requests", () => {
   });
 
   it("rejects with the backend's kind and message", async () => {
-    const error = await transport().detail("missing").catch((caught: unknown) => caught);
+    const error = await transport()
+      .detail("missing")
+      .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).kind).toBe("no-such-component");
     expect((error as ApiError).message).toContain('did you mean "web"');
@@ -48,13 +50,17 @@ describe("HttpTransport requests", () => {
   });
 
   it("rejects a non-JSON error body with its status and text", async () => {
-    const error = (await transport().detail("broken").catch((caught: unknown) => caught)) as ApiError;
+    const error = (await transport()
+      .detail("broken")
+      .catch((caught: unknown) => caught)) as ApiError;
     expect(error.kind).toBe("http");
     expect(error.message).toBe("HTTP 502: bad gateway from a proxy");
   });
 
   it("is rejected as unauthorized without the right token", async () => {
-    const error = (await transport("wrong").snapshot().catch((caught: unknown) => caught)) as ApiError;
+    const error = (await transport("wrong")
+      .snapshot()
+      .catch((caught: unknown) => caught)) as ApiError;
     expect(error.status).toBe(401);
     expect(error.kind).toBe("unauthorized");
   });
@@ -110,7 +116,8 @@ describe("HttpTransport event stream", () => {
     expect(events.map((event) => event.type)).toEqual(["snapshot", "component", "snapshot"]);
     expect(events.map((event) => event.seq)).toEqual([1, 2, 10]);
     const changed = events[1];
-    expect(changed.type === "component" && changed.component.pid).toBe(7);
+    expect(changed.type).toBe("component");
+    expect(changed.type === "component" ? changed.component.pid : null).toBe(7);
     expect(statuses.slice(0, 4)).toEqual(["connecting", "open", "retrying", "connecting"]);
     expect(server.eventConnections).toBeGreaterThanOrEqual(2);
   });
@@ -127,7 +134,8 @@ describe("HttpTransport event stream", () => {
       stop();
     }
     const retry = statuses.find((status) => status.state === "retrying");
-    expect(retry?.state === "retrying" && retry.error?.status).toBe(401);
+    expect(retry?.state).toBe("retrying");
+    expect(retry?.state === "retrying" ? retry.error?.status : null).toBe(401);
   });
 
   it("tails logs from the follow stream", async () => {

@@ -38,10 +38,10 @@ describe("SseParser", () => {
     const text = 'event: log\ndata: {"text":"hello"}\n\nevent: log\ndata: {"text":"world"}\n\n';
     for (let cut = 1; cut < text.length; cut++) {
       const messages = parseAll([text.slice(0, cut), text.slice(cut)]);
-      expect(messages.map((message) => message.data), `cut at ${cut}`).toEqual([
-        '{"text":"hello"}',
-        '{"text":"world"}',
-      ]);
+      expect(
+        messages.map((message) => message.data),
+        `cut at ${cut}`,
+      ).toEqual(['{"text":"hello"}', '{"text":"world"}']);
     }
   });
 

@@ -14,14 +14,28 @@ describe("Store", () => {
   it("keeps components in snapshot order and updates them by name", () => {
     const time = clock();
     const store = new Store(time.now);
-    store.apply({ seq: 1, type: "snapshot", snapshot: snapshot([component({ name: "a" }), component({ name: "b" })]) });
+    store.apply({
+      seq: 1,
+      type: "snapshot",
+      snapshot: snapshot([component({ name: "a" }), component({ name: "b" })]),
+    });
     expect(store.order).toEqual(["a", "b"]);
 
-    const change = store.apply({ seq: 2, type: "component", component: component({ name: "b", pid: 9 }), previous: "running" });
+    const change = store.apply({
+      seq: 2,
+      type: "component",
+      component: component({ name: "b", pid: 9 }),
+      previous: "running",
+    });
     expect(change).toEqual({ kind: "upsert", name: "b", added: false });
     expect(store.components.get("b")?.snapshot.pid).toBe(9);
 
-    const added = store.apply({ seq: 3, type: "component", component: component({ name: "c" }), previous: null });
+    const added = store.apply({
+      seq: 3,
+      type: "component",
+      component: component({ name: "c" }),
+      previous: null,
+    });
     expect(added).toEqual({ kind: "upsert", name: "c", added: true });
     expect(store.order).toEqual(["a", "b", "c"]);
 
@@ -41,7 +55,11 @@ describe("Store", () => {
 
   it("has no uptime without a live process", () => {
     const store = new Store(clock().now);
-    store.apply({ seq: 1, type: "snapshot", snapshot: snapshot([component({ uptime_ms: null, state: "stopped" })]) });
+    store.apply({
+      seq: 1,
+      type: "snapshot",
+      snapshot: snapshot([component({ uptime_ms: null, state: "stopped" })]),
+    });
     expect(store.uptimeNow(store.components.get("web")!)).toBeNull();
   });
 
@@ -50,7 +68,12 @@ describe("Store", () => {
     const store = new Store(time.now);
     store.apply({ seq: 1, type: "snapshot", snapshot: snapshot([component({ cpu_percent: 1 })]) });
     time.state.now = 5000;
-    store.apply({ seq: 2, type: "component", component: component({ cpu_percent: 2 }), previous: "running" });
+    store.apply({
+      seq: 2,
+      type: "component",
+      component: component({ cpu_percent: 2 }),
+      previous: "running",
+    });
     time.state.now = 10_000;
     store.apply({ seq: 3, type: "snapshot", snapshot: snapshot([component({ cpu_percent: 3 })]) });
     expect(store.components.get("web")!.samples.map((sample) => sample.cpu)).toEqual([1, 2, 3]);
@@ -61,9 +84,25 @@ describe("Store", () => {
     const rejected = { ...snapshot([]), last_reload_error: { at: "t", errors: ["bad key"] } };
     store.apply({ seq: 1, type: "snapshot", snapshot: rejected });
     expect(store.reloadError?.errors).toEqual(["bad key"]);
-    store.apply({ seq: 2, type: "reload", ok: true, errors: [], added: [], removed: [], changed: [] });
+    store.apply({
+      seq: 2,
+      type: "reload",
+      ok: true,
+      errors: [],
+      added: [],
+      removed: [],
+      changed: [],
+    });
     expect(store.reloadError).toBeNull();
-    store.apply({ seq: 3, type: "reload", ok: false, errors: ["x"], added: [], removed: [], changed: [] });
+    store.apply({
+      seq: 3,
+      type: "reload",
+      ok: false,
+      errors: ["x"],
+      added: [],
+      removed: [],
+      changed: [],
+    });
     expect(store.reloadError?.errors).toEqual(["x"]);
   });
 });

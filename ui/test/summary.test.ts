@@ -36,7 +36,14 @@ describe("aggregateOf", () => {
 describe("countsOf and summaryOf", () => {
   it("words the counts as the core does", () => {
     const counts = countsOf(facts(["running", "running", "healthy", "fatal", "stopped"]));
-    expect(counts).toEqual({ total: 5, running: 3, starting: 0, failed: 1, stopped: 1, completed: 0 });
+    expect(counts).toEqual({
+      total: 5,
+      running: 3,
+      starting: 0,
+      failed: 1,
+      stopped: 1,
+      completed: 0,
+    });
     expect(summaryOf(counts)).toBe("3 running, 1 failing, 1 stopped");
   });
 

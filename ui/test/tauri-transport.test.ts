@@ -1,6 +1,6 @@
 // The Tauri runtime cannot run here, so these tests stand in for its IPC
 // layer: `__TAURI_INTERNALS__` callbacks as the real webview provides them,
-// and an `invoke` that answers like the app's commands.
+// and an `invoke` that returns what the app's commands return.
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import { ApiError } from "../src/transport/errors";
@@ -68,7 +68,8 @@ describe("TauriTransport", () => {
   });
 
   it("rejects with the app's {kind, message}", async () => {
-    const invoke: Invoke = () => Promise.reject({ kind: "no-such-component", message: "no component named \"x\"" });
+    const invoke: Invoke = () =>
+      Promise.reject({ kind: "no-such-component", message: 'no component named "x"' });
     const error = await new TauriTransport(invoke).detail("x").catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ApiError);
     expect((error as ApiError).kind).toBe("no-such-component");
@@ -84,7 +85,10 @@ describe("TauriTransport", () => {
     const stop = new TauriTransport(invoke).subscribe({ onEvent: (event) => events.push(event) });
     await Promise.resolve();
     expect(channel).not.toBeNull();
-    send(channel!, [{ seq: 1, type: "snapshot", snapshot: snapshot([component()]) }, { seq: 2, type: "removed", name: "web" }]);
+    send(channel!, [
+      { seq: 1, type: "snapshot", snapshot: snapshot([component()]) },
+      { seq: 2, type: "removed", name: "web" },
+    ]);
     stop();
     send(channel!, [{ seq: 3, type: "shutdown" }]);
     expect(events.map((event) => event.seq)).toEqual([1, 2]);
@@ -107,7 +111,9 @@ describe("TauriTransport", () => {
       return undefined as T;
     };
     const lines: LogLine[] = [];
-    const stop = new TauriTransport(invoke).tailLogs("web", 500, { onLine: (entry) => lines.push(entry) });
+    const stop = new TauriTransport(invoke).tailLogs("web", 500, {
+      onLine: (entry) => lines.push(entry),
+    });
     await new Promise((resolve) => setTimeout(resolve, 0));
     callbacks.get(channel!.id)?.({ index: 1, message: line("t3", "new") });
     stop();

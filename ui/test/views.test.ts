@@ -28,8 +28,10 @@ function buttonOf(root: ParentNode, verb: string): HTMLButtonElement {
   return root.querySelector(`button[data-verb="${verb}"]`) as HTMLButtonElement;
 }
 
-/** A transport whose event stream the test drives by hand. */
-function fakeTransport(overrides: Partial<Transport> = {}): Transport & { emit: (event: never) => void } {
+/** Creates a transport whose event stream the test drives by hand. */
+function fakeTransport(
+  overrides: Partial<Transport> = {},
+): Transport & { emit: (event: never) => void } {
   let onEvent: ((event: never) => void) | null = null;
   return {
     name: "test",
@@ -58,15 +60,26 @@ describe("ComponentRow", () => {
       kind: "missing-module" as const,
       summary: "missing Python module flask",
       hint: "pip install flask",
-      evidence: { exit: { code: 1, signal: null, uptime_ms: 80, signal_sent_by_tend: false }, lines: ["ModuleNotFoundError: No module named 'flask'"], check: null },
+      evidence: {
+        exit: { code: 1, signal: null, uptime_ms: 80, signal_sent_by_tend: false },
+        lines: ["ModuleNotFoundError: No module named 'flask'"],
+        check: null,
+      },
     };
-    const row = new ComponentRow(entryOf(component({ state: "fatal", failed: true, pid: null, diagnosis })), rowActions(async () => []));
+    const row = new ComponentRow(
+      entryOf(component({ state: "fatal", failed: true, pid: null, diagnosis })),
+      rowActions(async () => []),
+    );
     expect(buttonOf(row.element, "start").disabled).toBe(false);
     expect(buttonOf(row.element, "stop").disabled).toBe(true);
     expect(buttonOf(row.element, "restart").disabled).toBe(false);
-    expect(row.element.querySelector(".diagnosis")?.textContent).toBe("missing Python module flask: pip install flask");
+    expect(row.element.querySelector(".diagnosis")?.textContent).toBe(
+      "missing Python module flask: pip install flask",
+    );
     expect(row.element.querySelector(".badge")?.textContent).toBe("Fatal");
-    expect(row.element.querySelector(".evidence-lines")?.textContent).toContain("No module named 'flask'");
+    expect(row.element.querySelector(".evidence-lines")?.textContent).toContain(
+      "No module named 'flask'",
+    );
   });
 
   it("shows progress while a request runs and its error in place", async () => {
@@ -78,7 +91,9 @@ describe("ComponentRow", () => {
     buttonOf(row.element, "restart").click();
     expect(buttonOf(row.element, "restart").textContent).toBe("Restarting…");
     expect(buttonOf(row.element, "stop").disabled).toBe(true);
-    finish([{ name: "web", ok: false, message: "2 processes could not be killed", state: "running" }]);
+    finish([
+      { name: "web", ok: false, message: "2 processes could not be killed", state: "running" },
+    ]);
     await new Promise((resolve) => setTimeout(resolve, 0));
     const error = row.element.querySelector(".row-error") as HTMLElement;
     expect(error.hidden).toBe(false);
@@ -87,10 +102,15 @@ describe("ComponentRow", () => {
   });
 
   it("shows a rejected request's message", async () => {
-    const row = new ComponentRow(entryOf(component()), rowActions(() => Promise.reject(new Error("the supervisor is shutting down"))));
+    const row = new ComponentRow(
+      entryOf(component()),
+      rowActions(() => Promise.reject(new Error("the supervisor is shutting down"))),
+    );
     buttonOf(row.element, "stop").click();
     await new Promise((resolve) => setTimeout(resolve, 0));
-    expect(row.element.querySelector(".row-error")?.textContent).toBe("stop failed: the supervisor is shutting down");
+    expect(row.element.querySelector(".row-error")?.textContent).toBe(
+      "stop failed: the supervisor is shutting down",
+    );
   });
 });
 
@@ -143,7 +163,10 @@ describe("LogPanel", () => {
     search.dispatchEvent(new Event("input"));
     flush();
     const shown = [...panel.element.querySelectorAll(".log-text")].map((node) => node.textContent);
-    expect(shown).toEqual(["line 2 <b>", ...Array.from({ length: 10 }, (_, i) => `line ${20 + i} <b>`)]);
+    expect(shown).toEqual([
+      "line 2 <b>",
+      ...Array.from({ length: 10 }, (_, i) => `line ${20 + i} <b>`),
+    ]);
     expect(panel.element.querySelector(".log-matches")?.textContent).toBe("11 matching");
     panel.close();
   });
@@ -161,12 +184,19 @@ describe("App", () => {
     const rows = app.element.querySelectorAll(".row");
     expect(rows.length).toBe(200);
     const row = app.element.querySelector('[data-name="c5"]');
-    transport.emit({ seq: 2, type: "component", component: component({ name: "c5", state: "fatal", failed: true }), previous: "running" } as never);
+    transport.emit({
+      seq: 2,
+      type: "component",
+      component: component({ name: "c5", state: "fatal", failed: true }),
+      previous: "running",
+    } as never);
     await nextFrame();
     expect(app.element.querySelector('[data-name="c5"]')).toBe(row);
     expect(row?.querySelector(".badge")?.textContent).toBe("Fatal");
     expect(app.element.querySelector(".aggregate")?.textContent).toBe("Failed");
-    expect(app.element.querySelector('[data-action="restart-failed"]')?.textContent).toBe("Restart failed (1)");
+    expect(app.element.querySelector('[data-action="restart-failed"]')?.textContent).toBe(
+      "Restart failed (1)",
+    );
     app.stop();
   });
 
@@ -178,7 +208,15 @@ describe("App", () => {
     transport.emit({ seq: 1, type: "snapshot", snapshot: snapshot([]) } as never);
     await nextFrame();
     expect(app.element.querySelector(".empty")?.textContent).toContain("[components.NAME]");
-    transport.emit({ seq: 2, type: "reload", ok: false, errors: ["tend.toml:2:1: unknown key `comand`"], added: [], removed: [], changed: [] } as never);
+    transport.emit({
+      seq: 2,
+      type: "reload",
+      ok: false,
+      errors: ["tend.toml:2:1: unknown key `comand`"],
+      added: [],
+      removed: [],
+      changed: [],
+    } as never);
     await nextFrame();
     const banner = app.element.querySelector(".banner") as HTMLElement;
     expect(banner.hidden).toBe(false);

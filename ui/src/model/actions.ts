@@ -1,4 +1,4 @@
-// Which of Start, Stop and Restart a component's row offers in each state.
+// The rules for which of Start, Stop and Restart a row offers in each state.
 
 import type { ComponentSnapshot, Verb } from "../types";
 
@@ -45,15 +45,15 @@ export function canStop(facts: ActionFacts): boolean {
 
 /**
  * Restart: everywhere but `stopped` and `stopping`. A stopped component was
- * stopped on purpose (it is never failed), so Start is the one clear action
- * there; while stopping, the stop has to finish first. A completed task may be
+ * stopped on purpose and is never failed, so Start is the one clear action
+ * there. While stopping, the stop has to finish first. A completed task may be
  * restarted to run it again.
  */
 export function canRestart(facts: ActionFacts): boolean {
   return facts.state !== "stopped" && facts.state !== "stopping";
 }
 
-/** Whether `verb` is offered for a component in its current state. */
+/** Tells whether `verb` is offered for a component in its current state. */
 export function isEnabled(verb: Verb, facts: ActionFacts): boolean {
   switch (verb) {
     case "start":

@@ -40,7 +40,12 @@ export function formatBytes(bytes: number | null | undefined): string {
   if (unit === 0) {
     return `${value} B`;
   }
-  const digits = value >= 100 ? 0 : value >= 10 ? 1 : 2;
+  let digits = 2;
+  if (value >= 100) {
+    digits = 0;
+  } else if (value >= 10) {
+    digits = 1;
+  }
   return `${value.toFixed(digits)} ${BYTE_UNITS[unit]}`;
 }
 
@@ -70,7 +75,7 @@ const STATE_LABELS: Record<StateName, string> = {
   completed: "Completed",
 };
 
-/** The badge text for a state; a failed component's badge says so even when its state does not. */
+/** Returns the badge text for a state, which marks a failed exit in words, not only by colour. */
 export function stateLabel(state: StateName, failed = false): string {
   const label = STATE_LABELS[state] ?? state;
   if (failed && state === "exited") {
@@ -79,7 +84,7 @@ export function stateLabel(state: StateName, failed = false): string {
   return label;
 }
 
-/** The tone class a state badge takes: "ok", "busy", "bad" or "idle". */
+/** Picks the tone class of a state badge: "ok", "busy", "bad" or "idle". */
 export function stateTone(state: StateName, failed: boolean): "ok" | "busy" | "bad" | "idle" {
   if (failed) {
     return "bad";
@@ -113,11 +118,12 @@ export function aggregateLabel(aggregate: Aggregate): string {
 
 /** Describes how a run ended: "exit 1 after 3s", "SIGKILL after 2m 01s". */
 export function formatExit(exit: Pick<LastExit, "code" | "signal" | "uptime_ms">): string {
-  const how = exit.signal
-    ? exit.signal
-    : exit.code === null
-      ? "ended"
-      : `exit ${exit.code}`;
+  let how = "ended";
+  if (exit.signal) {
+    how = exit.signal;
+  } else if (exit.code !== null) {
+    how = `exit ${exit.code}`;
+  }
   return `${how} after ${formatUptime(exit.uptime_ms)}`;
 }
 

@@ -4,7 +4,7 @@
 
 import type { LogLine } from "../types";
 
-/** The most lines the panel keeps in memory and in the DOM. */
+/** The maximum number of lines the panel keeps in memory and in the DOM. */
 export const LOG_CAP = 10_000;
 
 export interface BufferedLine {
@@ -45,12 +45,14 @@ export class LogBuffer {
     return true;
   }
 
-  /** The kept lines, oldest first, at most `cap` of them. */
+  /** Returns the kept lines, oldest first, at most `cap` of them. */
   all(): BufferedLine[] {
-    return this.lines.length > this.cap ? this.lines.slice(this.lines.length - this.cap) : this.lines;
+    return this.lines.length > this.cap
+      ? this.lines.slice(this.lines.length - this.cap)
+      : this.lines;
   }
 
-  /** The kept lines after sequence number `seq`. */
+  /** Returns the kept lines after sequence number `seq`. */
   after(seq: number): BufferedLine[] {
     const all = this.all();
     let start = all.length;

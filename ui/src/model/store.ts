@@ -6,7 +6,7 @@ import type { ComponentSnapshot, Event, ReloadError } from "../types";
 
 /** How far back the sparklines reach. */
 export const METRIC_WINDOW_MS = 5 * 60_000;
-/** The most samples kept per component, whatever the event rate. */
+/** The maximum number of samples kept per component, whatever the event rate. */
 export const METRIC_MAX_SAMPLES = 120;
 
 export interface MetricSample {
@@ -23,7 +23,7 @@ export interface ComponentEntry {
   samples: MetricSample[];
 }
 
-/** What an event changed, so the view updates only that. */
+/** The part of the state an event changed, so the view updates only that. */
 export type Change =
   | { kind: "reset" }
   | { kind: "upsert"; name: string; added: boolean }
@@ -44,7 +44,7 @@ export class Store {
     this.now = now;
   }
 
-  /** Applies one event and says what it changed. */
+  /** Applies one event and returns what it changed. */
   apply(event: Event): Change {
     switch (event.type) {
       case "snapshot": {
@@ -61,9 +61,7 @@ export class Store {
         this.order = this.order.filter((name) => name !== event.name);
         return { kind: "removed", name: event.name };
       case "reload":
-        this.reloadError = event.ok
-          ? null
-          : { at: new Date().toISOString(), errors: event.errors };
+        this.reloadError = event.ok ? null : { at: new Date().toISOString(), errors: event.errors };
         return { kind: "reload" };
       case "shutdown":
         return { kind: "shutdown" };
@@ -74,12 +72,12 @@ export class Store {
     }
   }
 
-  /** The snapshots in supervisor order. */
+  /** Returns the snapshots in supervisor order. */
   snapshots(): ComponentSnapshot[] {
     return this.order.map((name) => this.components.get(name)!.snapshot);
   }
 
-  /** The uptime now, counted on from the moment the snapshot arrived. */
+  /** Returns the uptime now, counted on from the moment the snapshot arrived. */
   uptimeNow(entry: ComponentEntry, now: number = this.now()): number | null {
     const base = entry.snapshot.uptime_ms;
     if (base === null) {

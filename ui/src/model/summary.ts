@@ -66,7 +66,7 @@ export function countsOf(components: Iterable<Facts>): Counts {
   return counts;
 }
 
-/** A short summary such as "7 running, 1 failing", worded as the core words it. */
+/** Words the counts as the core does, e.g. "7 running, 1 failing". */
 export function summaryOf(counts: Counts): string {
   if (counts.total === 0) {
     return "no components";

@@ -14,7 +14,7 @@ export function parseHex(color: string): [number, number, number] {
   ];
 }
 
-/** The relative luminance of a colour, as WCAG 2.1 defines it. */
+/** Computes the relative luminance of a colour, as WCAG 2.1 defines it. */
 export function relativeLuminance(color: string): number {
   const [red, green, blue] = parseHex(color).map((channel) => {
     const value = channel / 255;
@@ -23,7 +23,7 @@ export function relativeLuminance(color: string): number {
   return 0.2126 * red + 0.7152 * green + 0.0722 * blue;
 }
 
-/** The contrast ratio of two colours, from 1 to 21. */
+/** Computes the contrast ratio of two colours, from 1 to 21. */
 export function contrastRatio(first: string, second: string): number {
   const a = relativeLuminance(first);
   const b = relativeLuminance(second);

@@ -36,7 +36,7 @@ export function takeToken(location: Location, history: History, storage: Storage
   return storage.getItem(TOKEN_KEY);
 }
 
-/** The transport for this page: IPC inside Tauri, HTTP to the page's own origin otherwise. */
+/** Creates the transport for this page: IPC inside Tauri, else HTTP to the page's own origin. */
 export function createTransport(): Transport {
   if (inTauri(window)) {
     return new TauriTransport();

@@ -20,7 +20,7 @@ import type { EventHandlers, LogHandlers, Transport, Unsubscribe } from "./types
 /** The `invoke` signature, so tests can pass a fake IPC. */
 export type Invoke = <T>(command: string, args?: Record<string, unknown>) => Promise<T>;
 
-/** Whether the page runs inside a Tauri webview. */
+/** Tells whether the page runs inside a Tauri webview. */
 export function inTauri(scope: object = globalThis): boolean {
   return "__TAURI_INTERNALS__" in scope;
 }
@@ -74,7 +74,8 @@ export class TauriTransport implements Transport {
     this.call("subscribe", { onEvent: channel }).then(
       () => active && handlers.onStatus?.({ state: "open" }),
       (error: unknown) =>
-        active && handlers.onStatus?.({ state: "retrying", retryInMs: 0, error: toApiError(error) }),
+        active &&
+        handlers.onStatus?.({ state: "retrying", retryInMs: 0, error: toApiError(error) }),
     );
     // The app drops the channel when a send fails, so ignoring messages is enough here.
     return () => {

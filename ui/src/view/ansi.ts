@@ -50,7 +50,7 @@ export function parseAnsi(line: string): Segment[] {
   return segments;
 }
 
-/** The line with every escape sequence removed, for search. */
+/** Removes every escape sequence from a line, for search. */
 export function stripAnsi(line: string): string {
   return line.replace(ESCAPE, "");
 }
@@ -132,7 +132,12 @@ function applySgr(current: Style, params: string): Style {
       style.background = null;
     } else if (code === 38 || code === 48) {
       // 256-colour and true-colour forms: skip their arguments, keep the default colour.
-      index += codes[index + 1] === 5 ? 2 : codes[index + 1] === 2 ? 4 : 0;
+      const form = codes[index + 1];
+      if (form === 5) {
+        index += 2;
+      } else if (form === 2) {
+        index += 4;
+      }
     }
   }
   return style;

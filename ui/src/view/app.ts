@@ -37,7 +37,11 @@ export class App {
     });
     this.logPanel = new LogPanel(transport);
     const main = el("main", { className: "content" }, [this.banner.element, this.empty, this.list]);
-    this.element = el("div", { className: "app" }, [this.header.element, main, this.logPanel.element]);
+    this.element = el("div", { className: "app" }, [
+      this.header.element,
+      main,
+      this.logPanel.element,
+    ]);
     setHidden(this.empty, true);
   }
 
@@ -155,7 +159,9 @@ export class App {
         });
         this.rows.set(name, row);
       }
-      const expectedPosition: ChildNode | null = previous ? previous.nextSibling : this.list.firstChild;
+      const expectedPosition: ChildNode | null = previous
+        ? previous.nextSibling
+        : this.list.firstChild;
       if (expectedPosition !== row.element) {
         this.list.insertBefore(row.element, expectedPosition);
       }
@@ -213,7 +219,7 @@ export class App {
   }
 }
 
-/** The outcome of an accepted reload in words, e.g. "reloaded: 1 added, 2 changed". */
+/** Describes an accepted reload in words, e.g. "reloaded: added api; restarted web". */
 export function reloadSummary(outcome: ReloadOutcome): string {
   const parts: string[] = [];
   if (outcome.added.length > 0) parts.push(`added ${outcome.added.join(", ")}`);

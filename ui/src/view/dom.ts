@@ -65,7 +65,7 @@ export function setHidden(element: HTMLElement, hidden: boolean): void {
   }
 }
 
-/** The message of anything thrown, for showing in place. */
+/** Returns the message of anything thrown, for showing in place. */
 export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -6,7 +6,7 @@ import type { Diagnosis, HistoryEntry } from "../types";
 import { renderAnsi } from "./ansi";
 import { el } from "./dom";
 
-/** The most history entries shown; the API may keep more. */
+/** The maximum number of history entries shown. The API may keep more. */
 export const HISTORY_SHOWN = 20;
 
 /** Renders the evidence of a diagnosis, or a note that there is none. */
@@ -28,7 +28,10 @@ export function renderEvidence(diagnosis: Diagnosis | null): HTMLElement {
   }
   section.append(facts);
   if (lines.length > 0) {
-    const pre = el("pre", { className: "evidence-lines", attrs: { "aria-label": "Matched output" } });
+    const pre = el("pre", {
+      className: "evidence-lines",
+      attrs: { "aria-label": "Matched output" },
+    });
     lines.forEach((line, index) => {
       if (index > 0) {
         pre.append("\n");
@@ -46,7 +49,7 @@ export function renderHistory(entries: HistoryEntry[]): HTMLElement {
     return el("p", { className: "muted", text: "No exits recorded yet." });
   }
   const list = el("ol", { className: "history", attrs: { "aria-label": "Recent exits" } });
-  const newestFirst = [...entries].sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+  const newestFirst = [...entries].sort((a, b) => b.at.localeCompare(a.at));
   for (const entry of newestFirst.slice(0, HISTORY_SHOWN)) {
     const parts = [formatClock(entry.at), stateLabel(entry.state)];
     if (entry.exit) {

@@ -15,7 +15,10 @@ export class Header {
   readonly element: HTMLElement;
   private readonly aggregate = el("span", { className: "aggregate" });
   private readonly summary = el("span", { className: "summary" });
-  private readonly connection = el("span", { className: "connection muted", attrs: { role: "status" } });
+  private readonly connection = el("span", {
+    className: "connection muted",
+    attrs: { role: "status" },
+  });
   private readonly message = el("p", { className: "header-message", attrs: { role: "status" } });
   private readonly error = el("p", { className: "header-error", attrs: { role: "alert" } });
   private readonly restartFailed: HTMLButtonElement;
@@ -24,7 +27,11 @@ export class Header {
   private busy = { restart: false, reload: false };
 
   constructor(private readonly actions: HeaderActions) {
-    this.restartFailed = button("Restart failed (0)", () => void this.runRestartFailed(), "button button-primary");
+    this.restartFailed = button(
+      "Restart failed (0)",
+      () => void this.runRestartFailed(),
+      "button button-primary",
+    );
     this.restartFailed.dataset.action = "restart-failed";
     this.reload = button("Reload config", () => void this.runReload());
     this.reload.dataset.action = "reload";
@@ -41,7 +48,11 @@ export class Header {
     ]);
     setHidden(this.message, true);
     setHidden(this.error, true);
-    this.update("idle", { total: 0, running: 0, starting: 0, failed: 0, stopped: 0, completed: 0 }, "");
+    this.update(
+      "idle",
+      { total: 0, running: 0, starting: 0, failed: 0, stopped: 0, completed: 0 },
+      "",
+    );
   }
 
   /** Shows the aggregate state, the summary and the failed count. */

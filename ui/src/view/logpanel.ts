@@ -1,5 +1,5 @@
 // The log panel: a live tail of one component's output with stdout and
-// stderr told apart, ANSI colours, search, pause on scroll-up, and the log
+// stderr marked apart, ANSI colours, search, pause on scroll-up, and the log
 // file's path. DOM appends are batched once per animation frame and capped.
 
 import { formatClock } from "../model/format";
@@ -11,7 +11,7 @@ import { button, el, messageOf, setHidden, setText } from "./dom";
 
 /** Lines requested as backlog when the panel opens. */
 export const BACKLOG_LINES = 500;
-/** How close to the bottom (px) still counts as following the tail. */
+/** Distance from the bottom, in pixels, that still counts as following the tail. */
 const BOTTOM_SLACK_PX = 24;
 
 export class LogPanel {
@@ -22,7 +22,10 @@ export class LogPanel {
     className: "log-search",
     attrs: { type: "search", placeholder: "Search the tail", "aria-label": "Search the log tail" },
   });
-  private readonly matches = el("span", { className: "log-matches muted", attrs: { "aria-live": "polite" } });
+  private readonly matches = el("span", {
+    className: "log-matches muted",
+    attrs: { "aria-live": "polite" },
+  });
   private readonly resume: HTMLButtonElement;
   private readonly status = el("p", { className: "log-status", attrs: { role: "status" } });
   private readonly lines = el("div", {
@@ -61,7 +64,10 @@ export class LogPanel {
       { className: "log-panel", attrs: { "aria-labelledby": "log-title", role: "region" } },
       [
         el("div", { className: "log-head" }, [this.title, close]),
-        el("div", { className: "log-meta" }, [el("span", { className: "muted", text: "File " }), this.path]),
+        el("div", { className: "log-meta" }, [
+          el("span", { className: "muted", text: "File " }),
+          this.path,
+        ]),
         el("div", { className: "log-tools" }, [this.search, this.matches, this.resume]),
         this.status,
         this.lines,
@@ -96,7 +102,8 @@ export class LogPanel {
     this.search.focus();
     this.unsubscribe = this.transport.tailLogs(name, BACKLOG_LINES, {
       onLine: (line) => this.add(line),
-      onError: (error) => this.showStatus(`log stream interrupted: ${messageOf(error)}; reconnecting`),
+      onError: (error) =>
+        this.showStatus(`log stream interrupted: ${messageOf(error)}; reconnecting`),
     });
   }
 
@@ -211,12 +218,18 @@ export class LogPanel {
   }
 }
 
-/** One line as DOM: time, stream label and the text with ANSI colours as spans. */
+/** Renders one line: time, stream label and the text with ANSI colours as spans. */
 export function renderLine(line: LogLine): HTMLElement {
   const stream = line.stream === "err" ? "err" : "out";
   const classes = `log-line log-${stream}${line.continued ? " log-continued" : ""}`;
-  const time = el("span", { className: "log-time", text: line.continued ? "" : formatClock(line.at) });
-  const label = el("span", { className: "log-stream", text: line.continued ? `${stream}+` : stream });
+  const time = el("span", {
+    className: "log-time",
+    text: line.continued ? "" : formatClock(line.at),
+  });
+  const label = el("span", {
+    className: "log-stream",
+    text: line.continued ? `${stream}+` : stream,
+  });
   const text = el("span", { className: "log-text" });
   text.append(renderAnsi(line.text));
   return el("div", { className: classes, attrs: { title: line.at } }, [time, label, text]);

@@ -4,7 +4,7 @@
 import type { ReloadError } from "../types";
 import { button, el, setHidden } from "./dom";
 
-/** The banner shown while the last reload stands rejected. */
+/** The banner shown while the last reload is rejected. */
 export class ReloadBanner {
   readonly element = el("section", {
     className: "banner",
@@ -36,13 +36,12 @@ export class ReloadBanner {
   }
 }
 
-/** The empty state: how to add a first component. */
+/** Renders the empty state, which explains how to add a first component. */
 export function renderEmptyState(configPath: string | null, reload: () => void): HTMLElement {
   const where = configPath ? `to ${configPath}` : "to tend.toml";
-  const example = [
-    "[components.web]",
-    'command = ["python3", "-m", "http.server", "8000"]',
-  ].join("\n");
+  const example = ["[components.web]", 'command = ["python3", "-m", "http.server", "8000"]'].join(
+    "\n",
+  );
   return el("section", { className: "empty", attrs: { "aria-labelledby": "empty-title" } }, [
     el("h2", { attrs: { id: "empty-title" }, text: "No components yet" }),
     el("p", { text: `Add a [components.NAME] block with a command ${where}, for example:` }),

@@ -10,7 +10,7 @@ import { button, el, messageOf, setHidden, setText } from "./dom";
 import { renderEvidence, renderHistory } from "./evidence";
 import { createSparkline, updateSparkline } from "./sparkline";
 
-/** What a row asks of the app. */
+/** The callbacks a row uses to reach the app. */
 export interface RowActions {
   act(name: string, verb: Verb): Promise<ActionResult[]>;
   history(name: string): Promise<HistoryEntry[]>;
@@ -90,8 +90,14 @@ export class ComponentRow {
     setText(this.restarts, `restarts ${snapshot.restarts}`);
     setText(this.cpu, formatCpu(snapshot.cpu_percent));
     setText(this.memory, formatBytes(snapshot.memory_bytes));
-    updateSparkline(this.cpuSpark, entry.samples.map((sample) => sample.cpu));
-    updateSparkline(this.memorySpark, entry.samples.map((sample) => sample.memory));
+    updateSparkline(
+      this.cpuSpark,
+      entry.samples.map((sample) => sample.cpu),
+    );
+    updateSparkline(
+      this.memorySpark,
+      entry.samples.map((sample) => sample.memory),
+    );
     setText(this.health, healthText(snapshot.health));
     setHidden(this.health, snapshot.health === null);
     this.updateDiagnosis(snapshot);
@@ -126,8 +132,16 @@ export class ComponentRow {
 
   private renderMetrics(): HTMLElement {
     return el("div", { className: "metrics" }, [
-      el("span", { className: "metric" }, [el("span", { className: "muted", text: "CPU " }), this.cpu, this.cpuSpark]),
-      el("span", { className: "metric" }, [el("span", { className: "muted", text: "Mem " }), this.memory, this.memorySpark]),
+      el("span", { className: "metric" }, [
+        el("span", { className: "muted", text: "CPU " }),
+        this.cpu,
+        this.cpuSpark,
+      ]),
+      el("span", { className: "metric" }, [
+        el("span", { className: "muted", text: "Mem " }),
+        this.memory,
+        this.memorySpark,
+      ]),
       this.health,
     ]);
   }
@@ -192,7 +206,7 @@ export class ComponentRow {
   }
 }
 
-/** The diagnosis as one line, "summary: hint", as the tray shows it. */
+/** Joins a diagnosis into one line, "summary: hint", as the tray shows it. */
 export function diagnosisLine(summary: string, hint: string): string {
   return hint === "" ? summary : `${summary}: ${hint}`;
 }

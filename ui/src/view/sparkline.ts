@@ -21,7 +21,7 @@ export function createSparkline(label: string): SVGSVGElement {
   return svg;
 }
 
-/** The polyline points for values; gaps (null) are skipped and the scale starts at 0. */
+/** Computes the polyline points for values. Gaps (null) are skipped and the scale starts at 0. */
 export function sparklinePoints(values: (number | null)[]): string {
   const known = values.filter((value): value is number => value !== null);
   if (known.length < 2) {
