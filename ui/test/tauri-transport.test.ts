@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 
 import { ApiError } from "../src/transport/errors";
 import { inTauri, type Invoke, TauriTransport } from "../src/transport/tauri";
+import type { ConnectionStatus } from "../src/transport/types";
 import type { Event, LogLine } from "../src/types";
 import { component, snapshot } from "./fixtures";
 
@@ -92,6 +93,20 @@ describe("TauriTransport", () => {
     stop();
     send(channel!, [{ seq: 3, type: "shutdown" }]);
     expect(events.map((event) => event.seq)).toEqual([1, 2]);
+  });
+
+  it("reports a failed subscribe without retrying", async () => {
+    const invoke: Invoke = () =>
+      Promise.reject({ kind: "shutting-down", message: "the supervisor is shutting down" });
+    const statuses: ConnectionStatus[] = [];
+    new TauriTransport(invoke).subscribe({
+      onEvent: () => {},
+      onStatus: (status) => statuses.push(status),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(statuses.map((status) => status.state)).toEqual(["connecting", "failed"]);
+    const failed = statuses[1];
+    expect(failed.state === "failed" ? failed.error.kind : null).toBe("shutting-down");
   });
 
   it("tails logs without losing or repeating lines around the backlog", async () => {

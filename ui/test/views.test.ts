@@ -82,6 +82,28 @@ describe("ComponentRow", () => {
     );
   });
 
+  it("counts uptime up and the next attempt down", () => {
+    const row = new ComponentRow(
+      entryOf(
+        component({ state: "backoff", uptime_ms: null, next_attempt_ms: 5000, waiting_on: ["db"] }),
+      ),
+      rowActions(async () => []),
+    );
+    expect(row.element.querySelector(".next-attempt")?.textContent).toBe("next try in 5s");
+    expect(row.element.querySelector(".waiting")?.textContent).toBe("waiting on db");
+    row.tick(2000);
+    expect(row.element.querySelector(".next-attempt")?.textContent).toBe("next try in 3s");
+    expect(row.element.querySelector(".uptime")?.textContent).toBe("up –");
+
+    const running = new ComponentRow(
+      entryOf(component({ uptime_ms: 60_000 })),
+      rowActions(async () => []),
+    );
+    running.tick(5000);
+    expect(running.element.querySelector(".uptime")?.textContent).toBe("up 1m 05s");
+    expect((running.element.querySelector(".next-attempt") as HTMLElement).hidden).toBe(true);
+  });
+
   it("shows progress while a request runs and its error in place", async () => {
     let finish: (results: ActionResult[]) => void = () => {};
     const row = new ComponentRow(

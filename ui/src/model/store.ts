@@ -77,13 +77,18 @@ export class Store {
     return this.order.map((name) => this.components.get(name)!.snapshot);
   }
 
+  /** Returns the milliseconds since the entry's snapshot arrived. */
+  elapsed(entry: ComponentEntry, now: number = this.now()): number {
+    return Math.max(0, now - entry.receivedAt);
+  }
+
   /** Returns the uptime now, counted on from the moment the snapshot arrived. */
   uptimeNow(entry: ComponentEntry, now: number = this.now()): number | null {
     const base = entry.snapshot.uptime_ms;
     if (base === null) {
       return null;
     }
-    return base + Math.max(0, now - entry.receivedAt);
+    return base + this.elapsed(entry, now);
   }
 
   private replaceAll(components: ComponentSnapshot[]): void {

@@ -64,19 +64,27 @@ export class TauriTransport implements Transport {
 
   subscribe(handlers: EventHandlers): Unsubscribe {
     let active = true;
+    let opened = false;
+    const markOpen = () => {
+      if (active && !opened) {
+        opened = true;
+        handlers.onStatus?.({ state: "open" });
+      }
+    };
     const channel = new Channel<Event>();
     channel.onmessage = (event) => {
       if (active) {
+        // The command may stay pending while it forwards events, so the first event also opens.
+        markOpen();
         handlers.onEvent(event);
       }
     };
     handlers.onStatus?.({ state: "connecting" });
-    this.call("subscribe", { onEvent: channel }).then(
-      () => active && handlers.onStatus?.({ state: "open" }),
-      (error: unknown) =>
-        active &&
-        handlers.onStatus?.({ state: "retrying", retryInMs: 0, error: toApiError(error) }),
-    );
+    this.call("subscribe", { onEvent: channel }).then(markOpen, (error: unknown) => {
+      if (active) {
+        handlers.onStatus?.({ state: "failed", error: toApiError(error) });
+      }
+    });
     // The app drops the channel when a send fails, so ignoring messages is enough here.
     return () => {
       active = false;

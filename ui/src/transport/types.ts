@@ -22,7 +22,9 @@ export type ConnectionStatus =
   | { state: "connecting" }
   | { state: "open" }
   /** The stream broke; `retryInMs` until the next attempt. */
-  | { state: "retrying"; retryInMs: number; error: ApiError | null };
+  | { state: "retrying"; retryInMs: number; error: ApiError | null }
+  /** The stream could not be opened and will not be retried. */
+  | { state: "failed"; error: ApiError };
 
 export interface EventHandlers {
   onEvent: (event: Event) => void;

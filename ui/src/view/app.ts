@@ -124,7 +124,7 @@ export class App {
       for (const name of this.dirty) {
         const entry = this.store.components.get(name);
         if (entry) {
-          this.rows.get(name)?.update(entry, this.store.uptimeNow(entry));
+          this.rows.get(name)?.update(entry, this.store.elapsed(entry));
         }
       }
       this.dirty.clear();
@@ -150,7 +150,7 @@ export class App {
       const entry = this.store.components.get(name)!;
       let row = this.rows.get(name);
       if (row) {
-        row.update(entry, this.store.uptimeNow(entry));
+        row.update(entry, this.store.elapsed(entry));
       } else {
         row = new ComponentRow(entry, {
           act: (component, verb) => this.transport.componentAction(component, verb),
@@ -181,8 +181,10 @@ export class App {
     const now = performance.now();
     for (const [name, row] of this.rows) {
       const entry = this.store.components.get(name);
-      if (entry && entry.snapshot.uptime_ms !== null) {
-        row.updateUptime(this.store.uptimeNow(entry, now));
+      const ticking =
+        entry?.snapshot.uptime_ms !== null || entry?.snapshot.next_attempt_ms !== null;
+      if (entry && ticking) {
+        row.tick(this.store.elapsed(entry, now));
       }
     }
   }

@@ -82,6 +82,9 @@ export class Header {
         setText(this.connection, `disconnected: ${why}retrying in ${seconds}s`);
         break;
       }
+      case "failed":
+        setText(this.connection, `no live updates: ${status.error.message}`);
+        break;
       case "shutdown":
         setText(this.connection, "the supervisor is shutting down");
         break;

@@ -31,6 +31,8 @@ export class ComponentRow {
   private readonly pid = el("span", { className: "pid" });
   private readonly uptime = el("span", { className: "uptime" });
   private readonly restarts = el("span", { className: "restarts" });
+  private readonly nextAttempt = el("span", { className: "next-attempt" });
+  private readonly waiting = el("span", { className: "waiting" });
   private readonly cpu = el("span", { className: "metric-value" });
   private readonly memory = el("span", { className: "metric-value" });
   private readonly cpuSpark = createSparkline("CPU over the last minutes");
@@ -74,8 +76,8 @@ export class ComponentRow {
     this.update(entry);
   }
 
-  /** Redraws from the entry, touching only what changed. */
-  update(entry: ComponentEntry, uptimeMs: number | null = entry.snapshot.uptime_ms): void {
+  /** Redraws from the entry, touching only what changed; `elapsedMs` is the time since it arrived. */
+  update(entry: ComponentEntry, elapsedMs = 0): void {
     const snapshot = entry.snapshot;
     this.snapshot = snapshot;
     const tone = stateTone(snapshot.state, snapshot.failed);
@@ -86,8 +88,11 @@ export class ComponentRow {
     setText(this.badge, stateLabel(snapshot.state, snapshot.failed));
     this.element.dataset.state = snapshot.state;
     setText(this.pid, snapshot.pid === null ? "pid –" : `pid ${snapshot.pid}`);
-    this.updateUptime(uptimeMs);
+    this.tick(elapsedMs);
     setText(this.restarts, `restarts ${snapshot.restarts}`);
+    const waitingOn = snapshot.waiting_on.join(", ");
+    setText(this.waiting, waitingOn === "" ? "" : `waiting on ${waitingOn}`);
+    setHidden(this.waiting, waitingOn === "");
     setText(this.cpu, formatCpu(snapshot.cpu_percent));
     setText(this.memory, formatBytes(snapshot.memory_bytes));
     updateSparkline(
@@ -104,9 +109,13 @@ export class ComponentRow {
     this.updateButtons();
   }
 
-  /** Sets the uptime text; called every second by the app's clock. */
-  updateUptime(uptimeMs: number | null): void {
-    setText(this.uptime, uptimeMs === null ? "up –" : `up ${formatUptime(uptimeMs)}`);
+  /** Counts the uptime up and the next start attempt down; the app calls it every second. */
+  tick(elapsedMs: number): void {
+    const { uptime_ms: uptimeMs, next_attempt_ms: nextMs } = this.snapshot;
+    setText(this.uptime, uptimeMs === null ? "up –" : `up ${formatUptime(uptimeMs + elapsedMs)}`);
+    const remaining = nextMs === null ? null : Math.max(0, nextMs - elapsedMs);
+    setText(this.nextAttempt, remaining === null ? "" : `next try in ${formatUptime(remaining)}`);
+    setHidden(this.nextAttempt, remaining === null);
   }
 
   private renderHead(snapshot: ComponentSnapshot): HTMLElement {
@@ -126,7 +135,13 @@ export class ComponentRow {
       el("span", { className: "name", text: snapshot.name }),
       el("span", { className: "kind", text: snapshot.kind }),
     ]);
-    const numbers = el("div", { className: "numbers" }, [this.pid, this.uptime, this.restarts]);
+    const numbers = el("div", { className: "numbers" }, [
+      this.pid,
+      this.uptime,
+      this.restarts,
+      this.nextAttempt,
+      this.waiting,
+    ]);
     return el("div", { className: "row-head" }, [title, numbers, actions]);
   }
 
