@@ -1,6 +1,5 @@
 // The log panel's memory: a bounded tail of lines with sequence numbers, so
-// the view can append only what is new, and duplicate lines dropped when a
-// stream reconnects and repeats its backlog.
+// the view can append only what is new.
 
 import type { LogLine } from "../types";
 
@@ -16,33 +15,16 @@ export interface BufferedLine {
 export class LogBuffer {
   private lines: BufferedLine[] = [];
   private nextSeq = 1;
-  private lastAt = "";
-  /** Texts of the lines stamped `lastAt`, to tell a repeat from a new line of the same ms. */
-  private textsAtLast = new Set<string>();
 
   constructor(private readonly cap: number = LOG_CAP) {}
 
-  /** Adds a line unless it repeats one already kept; returns whether it was added. */
-  push(line: LogLine): boolean {
-    if (line.at < this.lastAt) {
-      return false;
-    }
-    const key = `${line.stream}\u0000${line.text}`;
-    if (line.at === this.lastAt) {
-      if (this.textsAtLast.has(key)) {
-        return false;
-      }
-    } else {
-      this.lastAt = line.at;
-      this.textsAtLast = new Set();
-    }
-    this.textsAtLast.add(key);
+  /** Adds a line, dropping the oldest beyond the cap. */
+  push(line: LogLine): void {
     this.lines.push({ seq: this.nextSeq++, line });
     // Trimming in chunks keeps a full buffer from shifting the array on every line.
     if (this.lines.length > this.cap + Math.ceil(this.cap / 10)) {
       this.lines = this.lines.slice(this.lines.length - this.cap);
     }
-    return true;
   }
 
   /** Returns the kept lines, oldest first, at most `cap` of them. */

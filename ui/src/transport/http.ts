@@ -14,6 +14,7 @@ import type {
 } from "../types";
 import { reconnectDelay } from "./backoff";
 import { ApiError, isErrorBody, toApiError } from "./errors";
+import { ReplayFilter } from "./replay";
 import { type SseMessage, SseParser } from "./sse";
 import type { EventHandlers, LogHandlers, Transport, Unsubscribe } from "./types";
 
@@ -87,15 +88,23 @@ export class HttpTransport implements Transport {
   tailLogs(name: string, n: number, handlers: LogHandlers): Unsubscribe {
     // NOTE: this relies on `follow=true` sending the last `n` lines before the
     // live ones, as `tail -n N -f` does. A reconnect therefore repeats up to
-    // `n` lines, which the log panel drops by comparing timestamps.
+    // `n` lines, which the replay filter drops.
     const path = `/v1/components/${encodeURIComponent(name)}/logs?n=${n}&follow=true`;
+    const replay = new ReplayFilter();
     return this.stream(path, {
       onMessage: (message) => {
-        if (message.event === "log" || message.event === "message") {
-          handlers.onLine(parseJson<LogLine>(message.data));
+        if (message.event !== "log" && message.event !== "message") {
+          return;
+        }
+        const line = parseJson<LogLine>(message.data);
+        if (replay.accept(line)) {
+          handlers.onLine(line);
         }
       },
       onStatus: (status) => {
+        if (status.state === "connecting") {
+          replay.startReplay();
+        }
         if (status.state === "retrying" && status.error && handlers.onError) {
           handlers.onError(status.error);
         }

@@ -15,6 +15,7 @@ import type {
   Verb,
 } from "../types";
 import { toApiError } from "./errors";
+import { ReplayFilter } from "./replay";
 import type { EventHandlers, LogHandlers, Transport, Unsubscribe } from "./types";
 
 /** The `invoke` signature, so tests can pass a fake IPC. */
@@ -95,6 +96,7 @@ export class TauriTransport implements Transport {
     let active = true;
     let backlogDone = false;
     const early: LogLine[] = [];
+    const replay = new ReplayFilter();
     const channel = new Channel<LogLine>();
     channel.onmessage = (line) => {
       if (!active) {
@@ -115,10 +117,17 @@ export class TauriTransport implements Transport {
         if (!active) {
           return;
         }
-        backlog.forEach(handlers.onLine);
-        const lastAt = backlog.length > 0 ? backlog[backlog.length - 1].at : "";
+        for (const line of backlog) {
+          replay.accept(line);
+          handlers.onLine(line);
+        }
         // Lines that arrived while the backlog was read and are already in it are dropped.
-        early.filter((line) => line.at > lastAt).forEach(handlers.onLine);
+        replay.startReplay();
+        for (const line of early) {
+          if (replay.accept(line)) {
+            handlers.onLine(line);
+          }
+        }
         backlogDone = true;
       })
       .catch(fail);

@@ -122,9 +122,8 @@ export class LogPanel {
 
   /** Adds a line to the tail; the DOM catches up on the next frame. */
   add(line: LogLine): void {
-    if (this.buffer.push(line)) {
-      this.requestFrame();
-    }
+    this.buffer.push(line);
+    this.requestFrame();
   }
 
   private stopTail(): void {
