@@ -189,6 +189,7 @@ async function route(
         for (const line of LOG_LINES) {
           response.write(`event: log\ndata: ${JSON.stringify(line)}\n\n`);
         }
+        response.write(`event: lagged\ndata: {"missed":3}\n\n`);
         return;
       }
       return json(response, 200, LOG_LINES.slice(-Number(url.searchParams.get("n") ?? "500")));

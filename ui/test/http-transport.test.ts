@@ -140,13 +140,18 @@ describe("HttpTransport event stream", () => {
 
   it("tails logs from the follow stream", async () => {
     const lines: LogLine[] = [];
-    const stop = transport().tailLogs("web", 500, { onLine: (line) => lines.push(line) });
+    const lagged: number[] = [];
+    const stop = transport().tailLogs("web", 500, {
+      onLine: (line) => lines.push(line),
+      onLagged: (missed) => lagged.push(missed),
+    });
     try {
-      await waitFor(() => lines.length >= 2, "two log lines");
+      await waitFor(() => lagged.length > 0, "the lagged event");
     } finally {
       stop();
     }
     expect(lines).toEqual(LOG_LINES);
+    expect(lagged).toEqual([3]);
     const last = server.requests.filter((request) => request.url.includes("follow")).pop();
     expect(last?.url).toBe("/v1/components/web/logs?n=500&follow=true");
   });

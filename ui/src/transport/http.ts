@@ -93,6 +93,10 @@ export class HttpTransport implements Transport {
     const replay = new ReplayFilter();
     return this.stream(path, {
       onMessage: (message) => {
+        if (message.event === "lagged") {
+          handlers.onLagged?.(parseJson<{ missed: number }>(message.data).missed);
+          return;
+        }
         if (message.event !== "log" && message.event !== "message") {
           return;
         }

@@ -34,6 +34,8 @@ export interface EventHandlers {
 export interface LogHandlers {
   onLine: (line: LogLine) => void;
   onError?: (error: ApiError) => void;
+  /** The server skipped `missed` lines because this client fell behind. */
+  onLagged?: (missed: number) => void;
 }
 
 /** Every request rejects with an `ApiError`. */

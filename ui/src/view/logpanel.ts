@@ -102,6 +102,8 @@ export class LogPanel {
     this.search.focus();
     this.unsubscribe = this.transport.tailLogs(name, BACKLOG_LINES, {
       onLine: (line) => this.add(line),
+      onLagged: (missed) =>
+        this.showStatus(`${missed} lines were skipped because the panel fell behind the output`),
       onError: (error) =>
         this.showStatus(`log stream interrupted: ${messageOf(error)}; reconnecting`),
     });
