@@ -151,6 +151,7 @@ describe("LogPanel", () => {
     return { panel, flush };
   }
 
+  // happy-dom is far slower than a browser at 10,000 nodes, so this test gets more time.
   it("caps the DOM at the line limit and batches appends per frame", () => {
     const { panel, flush } = openPanel();
     for (let index = 0; index < LOG_CAP + 500; index++) {
@@ -162,7 +163,6 @@ describe("LogPanel", () => {
     expect(lines.children.length).toBe(LOG_CAP);
     expect(lines.lastElementChild?.textContent).toContain(`line ${LOG_CAP + 499}`);
     panel.close();
-    // happy-dom is far slower than a browser at 10,000 nodes, so this test gets more time.
   }, 30_000);
 
   it("tells stderr apart and keeps markup as text", () => {
