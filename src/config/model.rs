@@ -56,14 +56,34 @@ pub struct NotificationsConfig {
     pub startup_grace: Duration,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     Daemon,
     Task,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum RestartPolicy {
     Always,
@@ -90,7 +110,17 @@ pub struct Requires {
     pub ports: Vec<u16>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum DependCondition {
     Started,
@@ -186,4 +216,23 @@ pub fn is_secret_name(name: &str) -> bool {
     const MARKERS: [&str; 5] = ["TOKEN", "SECRET", "PASSWORD", "KEY", "CREDENTIAL"];
     let upper = name.to_ascii_uppercase();
     MARKERS.iter().any(|marker| upper.contains(marker))
+}
+
+impl ComponentConfig {
+    /// A component running `command` in `cwd` with every documented default,
+    /// for code that builds configs without a file (tests, importers).
+    ///
+    /// Panics when `name` is not a valid component name.
+    pub fn with_defaults(name: &str, command: Vec<String>, cwd: PathBuf) -> ComponentConfig {
+        // `$$` keeps every `$` literal, because the parser expands `${VAR}`.
+        let escaped: Vec<String> = command.iter().map(|arg| arg.replace('$', "$$")).collect();
+        let argv = serde_json::to_string(&escaped).expect("strings serialize");
+        let text = format!("[components.{name:?}]\ncommand = {argv}\n");
+        let path = cwd.join("tend.toml");
+        let config = super::parse_str(&text, &path, &|_| None)
+            .unwrap_or_else(|errors| panic!("invalid component {name:?}: {errors}"));
+        let mut component = config.components.into_values().next().expect("one component");
+        component.cwd = cwd;
+        component
+    }
 }

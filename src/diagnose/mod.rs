@@ -1,7 +1,33 @@
 //! Turns an exit status, the uptime, the output tail and preflight results
 //! into a [`Diagnosis`]: what went wrong, the evidence, and what to do.
+//!
+//! [`diagnose`] classifies a finished run from its exit and recent output,
+//! [`diagnose_spawn_error`] a failed exec. The matchers live in one module per
+//! family of failure; [`suggest`] holds the did-you-mean helpers that config
+//! and preflight reuse, and [`ports`] finds which process holds a port.
+
+mod classify;
+pub(crate) mod commands;
+mod exit;
+pub(crate) mod files;
+mod modules;
+pub(crate) mod network;
+pub mod ports;
+pub(crate) mod program;
+pub(crate) mod spawn;
+pub mod suggest;
+mod syntax;
+mod text;
+pub(crate) mod variables;
 
 use serde::{Deserialize, Serialize};
+
+use crate::config::ComponentConfig;
+use crate::event::Stream;
+
+pub use classify::diagnose;
+pub use spawn::diagnose_spawn_error;
+pub use text::strip_ansi;
 
 /// What kind of failure a [`Diagnosis`] describes. The names are part of the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
@@ -110,4 +136,32 @@ impl Diagnosis {
             format!("{}: {}", self.summary, self.hint)
         }
     }
+}
+
+/// Maps a pid to the component whose process tree contains it, so that a
+/// port holder can be named as a component rather than a bare process.
+pub trait PortOwners {
+    /// The name of the component that owns `pid`, if any.
+    fn component_of_pid(&self, pid: u32) -> Option<String>;
+}
+
+/// A [`PortOwners`] that knows no components, for callers outside a supervisor.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoOwners;
+
+impl PortOwners for NoOwners {
+    fn component_of_pid(&self, _pid: u32) -> Option<String> {
+        None
+    }
+}
+
+/// Everything [`diagnose`] looks at after a run ended.
+pub struct FailureInput<'a> {
+    pub component: &'a ComponentConfig,
+    pub exit: &'a ExitInfo,
+    /// Recent output lines without their line ends, oldest first.
+    pub output: &'a [(Stream, Vec<u8>)],
+    /// Whether Tend sent the signal that ended the run (a stop or a restart).
+    pub sent_signal: bool,
+    pub owners: &'a dyn PortOwners,
 }
