@@ -24,7 +24,7 @@ export class Header {
   private readonly restartFailed: HTMLButtonElement;
   private readonly reload: HTMLButtonElement;
   private failedCount = 0;
-  private busy = { restart: false, reload: false };
+  private restartBusy = false;
 
   constructor(private readonly actions: HeaderActions) {
     this.restartFailed = button(
@@ -105,26 +105,25 @@ export class Header {
   }
 
   private updateRestartButton(): void {
-    const label = this.busy.restart ? "Restarting failed…" : `Restart failed (${this.failedCount})`;
+    const label = this.restartBusy ? "Restarting failed…" : `Restart failed (${this.failedCount})`;
     setText(this.restartFailed, label);
-    this.restartFailed.disabled = this.busy.restart || this.failedCount === 0;
-    this.restartFailed.setAttribute("aria-busy", String(this.busy.restart));
+    this.restartFailed.disabled = this.restartBusy || this.failedCount === 0;
+    this.restartFailed.setAttribute("aria-busy", String(this.restartBusy));
   }
 
   private async runRestartFailed(): Promise<void> {
-    this.busy.restart = true;
+    this.restartBusy = true;
     this.showError(null);
     this.updateRestartButton();
     try {
       await this.actions.restartFailed();
     } finally {
-      this.busy.restart = false;
+      this.restartBusy = false;
       this.updateRestartButton();
     }
   }
 
   private async runReload(): Promise<void> {
-    this.busy.reload = true;
     this.showError(null);
     this.reload.disabled = true;
     setText(this.reload, "Reloading…");
@@ -132,7 +131,6 @@ export class Header {
     try {
       await this.actions.reload();
     } finally {
-      this.busy.reload = false;
       this.reload.disabled = false;
       setText(this.reload, "Reload config");
       this.reload.setAttribute("aria-busy", "false");
