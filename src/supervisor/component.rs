@@ -96,6 +96,12 @@ impl Component {
         }
     }
 
+    /// Forgets CPU and memory figures once no process of the run is left.
+    pub fn clear_usage(&mut self) {
+        self.cpu_percent = None;
+        self.memory_bytes = None;
+    }
+
     pub fn name(&self) -> &str {
         &self.config.name
     }

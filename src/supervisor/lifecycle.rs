@@ -188,6 +188,7 @@ impl Actor {
             return;
         }
         component.run = None;
+        component.clear_usage();
         let end = RunEnd { code, signaled: signal.is_some(), uptime };
         let success = super::policy::is_success(&component.config, end);
         let diagnosis = if success { None } else { Some(self.diagnose_exit(name, &info)) };
@@ -349,6 +350,7 @@ impl Actor {
         }
         let after = std::mem::replace(&mut component.after_stop, AfterStop::Rest);
         component.run = None;
+        component.clear_usage();
         self.set_state(name, StateName::Stopped);
         if after == AfterStop::Start && !self.shutting_down {
             self.try_start(name);
