@@ -224,7 +224,9 @@ impl ComponentConfig {
     ///
     /// Panics when `name` is not a valid component name.
     pub fn with_defaults(name: &str, command: Vec<String>, cwd: PathBuf) -> ComponentConfig {
-        let argv = serde_json::to_string(&command).expect("strings serialize");
+        // `$$` keeps every `$` literal, because the parser expands `${VAR}`.
+        let escaped: Vec<String> = command.iter().map(|arg| arg.replace('$', "$$")).collect();
+        let argv = serde_json::to_string(&escaped).expect("strings serialize");
         let text = format!("[components.{name:?}]\ncommand = {argv}\n");
         let path = cwd.join("tend.toml");
         let config = super::parse_str(&text, &path, &|_| None)

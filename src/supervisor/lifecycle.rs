@@ -366,7 +366,8 @@ fn exit_parts(status: &std::io::Result<std::process::ExitStatus>) -> (Option<i32
 }
 
 fn daemonized(info: &ExitInfo, orphans: usize) -> Diagnosis {
-    let summary = format!("exited, {orphans} processes still running");
+    let processes = if orphans == 1 { "process" } else { "processes" };
+    let summary = format!("exited, {orphans} {processes} still running");
     let hint = "the program forked into the background; Tend still tracks and stops those processes, \
                 but run it in the foreground (e.g. a --no-daemon or --foreground flag) so Tend can restart it";
     let evidence = crate::diagnose::Evidence { exit: Some(info.clone()), ..Default::default() };
