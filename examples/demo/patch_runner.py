@@ -2,8 +2,8 @@
 
 A patch file names a target file on its first line (`target: NAME`); the
 rest of the file is appended to that target under `work/`. Each applied
-patch is copied to `applied/` and skipped from then on; the inbox itself is
-left as it is, so running the demo never changes the repository. The runner
+patch is copied to `applied/` and skipped from then on. The inbox itself
+stays as it is, so running the demo leaves the repository unchanged. The runner
 touches a heartbeat file on every pass so Tend's heartbeat probe can tell it
 is alive.
 """
