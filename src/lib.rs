@@ -8,6 +8,7 @@ pub mod config;
 pub mod diagnose;
 pub mod event;
 pub mod health;
+pub mod instance;
 pub mod logs;
 pub mod metrics;
 pub mod paths;
