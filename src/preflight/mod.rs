@@ -138,8 +138,8 @@ fn check_env(component: &ComponentConfig, env: &dyn Fn(&str) -> Option<String>) 
 
 fn check_commands(component: &ComponentConfig, path_var: Option<&OsStr>) -> Vec<Problem> {
     let mut problems = Vec::new();
-    // The command's own program is checked by `check_command`; a second
-    // report of it would repeat the same problem.
+    // `check_command` has checked the command's own program already, so a
+    // second report of it would repeat the same problem.
     let program = user_program(component);
     for name in &component.requires.commands {
         if program == Some(name.as_str()) {
