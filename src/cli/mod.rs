@@ -11,7 +11,9 @@ mod config_load;
 mod dashboard;
 mod error;
 mod exit;
+mod export;
 mod format;
+mod import;
 mod logs;
 mod quit;
 mod reload;
@@ -87,6 +89,10 @@ pub enum Command {
     Quit(quit::QuitArgs),
     /// Open the web dashboard in a browser, or print its URL
     Dashboard(dashboard::DashboardArgs),
+    /// Translate a Procfile, PM2, supervisord or process-compose config into tend.toml
+    Import(import::ImportArgs),
+    /// Write the config as systemd user units
+    Export(export::ExportArgs),
 }
 
 /// Parses the arguments and runs the command.
@@ -98,6 +104,8 @@ pub fn main() -> ExitCode {
         Command::Check(args) => Ok(check::run(&global, &args)),
         Command::Schema => Ok(schema::run()),
         Command::Completions(args) => Ok(completions::run(&args)),
+        Command::Import(args) => Ok(import::run(&args)),
+        Command::Export(args) => Ok(export::run(&global, &args)),
         command => {
             client_runtime().and_then(|runtime| runtime.block_on(run_client(&global, command)))
         }
@@ -124,7 +132,12 @@ async fn run_client(global: &GlobalArgs, command: Command) -> Result<Exit, CliEr
         Command::Reload => reload::run(&client).await,
         Command::Quit(args) => quit::run(&client, args).await,
         Command::Dashboard(args) => dashboard::run(&client, args).await,
-        Command::Up(_) | Command::Check(_) | Command::Schema | Command::Completions(_) => {
+        Command::Up(_)
+        | Command::Check(_)
+        | Command::Schema
+        | Command::Completions(_)
+        | Command::Import(_)
+        | Command::Export(_) => {
             unreachable!("main runs the commands that need no supervisor")
         }
     }
