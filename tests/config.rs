@@ -404,6 +404,46 @@ env = { PORT = \"${PORT}\", LITERAL = \"$PORT\" }
 }
 
 #[test]
+fn expansion_in_probes() {
+    let text = "\
+[components.web]
+command = [\"serve\"]
+health = { http = \"http://127.0.0.1:${PORT}/health\" }
+[components.cache]
+command = [\"serve\"]
+health = { tcp = \"127.0.0.1:${CACHE_PORT:-6390}\" }
+[components.check]
+command = [\"serve\"]
+health = { exec = [\"ping\", \"--port=${PORT}\"] }
+[components.worker]
+command = [\"serve\"]
+health = { heartbeat = { path = \"${HOME}/beat\" } }
+";
+    let config = parse(text);
+    let check_of = |name: &str| config.components[name].health.readiness.clone().unwrap().check;
+    let http = ProbeCheck::Http {
+        url: "http://127.0.0.1:8080/health".to_owned(),
+        status_min: 200,
+        status_max: 399,
+    };
+    assert_eq!(check_of("web"), http);
+    assert_eq!(check_of("cache"), ProbeCheck::Tcp { address: "127.0.0.1:6390".to_owned() });
+    let exec = ProbeCheck::Exec { command: vec!["ping".to_owned(), "--port=8080".to_owned()] };
+    assert_eq!(check_of("check"), exec);
+    let ProbeCheck::Heartbeat { path, .. } = check_of("worker") else { panic!("heartbeat") };
+    assert_eq!(path, Path::new("/home/dev/beat"));
+}
+
+#[test]
+fn unset_variable_in_probe_is_error() {
+    let text = "[components.web]\ncommand = [\"a\"]\nhealth = { tcp = \"127.0.0.1:${NOPE}\" }\n";
+    let found = errors(text);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!(found[0].key, "components.web.health.tcp");
+    assert!(found[0].message.contains("\"NOPE\" is not set"), "{}", found[0].message);
+}
+
+#[test]
 fn relative_paths_from_config_folder() {
     let dir = tempfile::tempdir().unwrap();
     let text = "\

@@ -197,6 +197,16 @@ fn required_command_missing() {
 }
 
 #[test]
+fn required_command_same_as_program_reported_once() {
+    let dir = temp();
+    let mut config = component("tunnel", &["ngrokk", "http", "8080"], dir.path());
+    config.requires.commands = vec!["ngrokk".into()];
+    let problem = only(&run_checks(&config)).clone();
+    assert_eq!(problem.check, "command ngrokk");
+    assert_eq!(problem.diagnosis.kind, DiagnosisKind::CommandNotFound);
+}
+
+#[test]
 fn required_port_held_by_test() {
     let dir = temp();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");

@@ -1,13 +1,16 @@
 """Patch runner: applies patch files dropped into the inbox folder.
 
 A patch file names a target file on its first line (`target: NAME`); the
-rest of the file is appended to that target under `work/`. Applied patches
-move to `applied/`. The runner touches a heartbeat file on every pass so
-Tend's heartbeat probe can tell it is alive.
+rest of the file is appended to that target under `work/`. Each applied
+patch is copied to `applied/` and skipped from then on. The inbox itself
+stays as it is, so running the demo leaves the repository unchanged. The runner
+touches a heartbeat file on every pass so Tend's heartbeat probe can tell it
+is alive.
 """
 
 import os
 import pathlib
+import shutil
 import signal
 import sys
 import time
@@ -40,9 +43,11 @@ def main() -> None:
     print(f"patch-runner: watching {INBOX}", flush=True)
     while True:
         for patch in sorted(INBOX.glob("*.patch")):
+            if (APPLIED / patch.name).exists():
+                continue
             try:
                 target = apply(patch)
-                patch.rename(APPLIED / patch.name)
+                shutil.copyfile(patch, APPLIED / patch.name)
                 print(f"applied {patch.name} to {target}", flush=True)
             except (OSError, ValueError) as error:
                 print(f"cannot apply {patch.name}: {error}", file=sys.stderr, flush=True)

@@ -60,6 +60,7 @@ pub fn component(
         None => None,
     };
     let env = env(resolver, raw.env.unwrap_or_default(), &file_values, &path.key("env"), &lookup);
+    let health = resolve_health::health(resolver, raw.health, &path.key("health"), &lookup);
 
     let mut secret_env: BTreeSet<String> = raw.secret_env.unwrap_or_default().into_iter().collect();
     secret_env.extend(file_values.into_iter().map(|(key, _)| key));
@@ -108,7 +109,7 @@ pub fn component(
         ),
         requires: requires(resolver, raw.requires.unwrap_or_default(), &path.key("requires")),
         depends_on: raw.depends_on.unwrap_or_default(),
-        health: resolve_health::health(resolver, raw.health, &path.key("health")),
+        health,
         max_memory: raw
             .max_memory
             .as_ref()
@@ -126,7 +127,7 @@ pub fn component(
 }
 
 /// Expands `${VAR}` in one value, recording a failure at `path`.
-fn expanded(
+pub(super) fn expanded(
     resolver: &mut Resolver<'_, '_>,
     text: &str,
     path: &KeyPath,

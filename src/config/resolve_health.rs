@@ -4,6 +4,7 @@ use super::error::KeyPath;
 use super::model::{Health, Probe, ProbeCheck};
 use super::raw::{RawDuration, RawHealth, RawHttp, RawProbe};
 use super::resolve::Resolver;
+use super::resolve_component::expanded;
 use super::{defaults, units};
 
 /// The probe kinds, as written in the file.
@@ -18,8 +19,16 @@ struct Timing {
     success_threshold: Option<u32>,
 }
 
+/// Variable lookup for `${VAR}` in probe addresses, paths and argv.
+type Lookup<'l> = &'l dyn Fn(&str) -> Option<String>;
+
 /// Resolves `health`: one probe for both roles, or each role apart.
-pub fn health(resolver: &mut Resolver<'_, '_>, raw: Option<RawHealth>, path: &KeyPath) -> Health {
+pub fn health(
+    resolver: &mut Resolver<'_, '_>,
+    raw: Option<RawHealth>,
+    path: &KeyPath,
+    lookup: Lookup<'_>,
+) -> Health {
     let Some(raw) = raw else { return Health::default() };
     let inherited = Timing {
         interval: raw.interval.clone(),
@@ -48,16 +57,16 @@ pub fn health(resolver: &mut Resolver<'_, '_>, raw: Option<RawHealth>, path: &Ke
         return Health::default();
     }
     if has_direct || !has_roles {
-        let probe = probe(resolver, direct, &inherited, path);
+        let probe = probe(resolver, direct, &inherited, path, lookup);
         return Health { readiness: probe.clone(), liveness: probe };
     }
     Health {
         readiness: raw
             .readiness
-            .and_then(|raw| probe(resolver, raw, &inherited, &path.key("readiness"))),
+            .and_then(|raw| probe(resolver, raw, &inherited, &path.key("readiness"), lookup)),
         liveness: raw
             .liveness
-            .and_then(|raw| probe(resolver, raw, &inherited, &path.key("liveness"))),
+            .and_then(|raw| probe(resolver, raw, &inherited, &path.key("liveness"), lookup)),
     }
 }
 
@@ -72,6 +81,7 @@ fn probe(
     raw: RawProbe,
     inherited: &Timing,
     path: &KeyPath,
+    lookup: Lookup<'_>,
 ) -> Option<Probe> {
     let keys = probe_keys(&raw);
     if keys.len() != 1 {
@@ -90,7 +100,7 @@ fn probe(
     let timeout = pick(&raw.timeout, &inherited.timeout);
     let start_period = pick(&raw.start_period, &inherited.start_period);
     let probe = Probe {
-        check: check(resolver, &raw, path)?,
+        check: check(resolver, &raw, path, lookup)?,
         interval: resolver.duration(interval, defaults::PROBE_INTERVAL, &path.key("interval")),
         timeout: resolver.duration(timeout, defaults::PROBE_TIMEOUT, &path.key("timeout")),
         start_period: resolver.duration(
@@ -134,17 +144,24 @@ fn threshold(
     value
 }
 
-/// Builds the check of a probe whose `raw` has exactly one of the probe keys.
-fn check(resolver: &mut Resolver<'_, '_>, raw: &RawProbe, path: &KeyPath) -> Option<ProbeCheck> {
+/// Builds the check of a probe whose `raw` has exactly one of the probe keys,
+/// with `${VAR}` expanded in the URL, the address, the argv and the path.
+fn check(
+    resolver: &mut Resolver<'_, '_>,
+    raw: &RawProbe,
+    path: &KeyPath,
+    lookup: Lookup<'_>,
+) -> Option<ProbeCheck> {
     if let Some(http) = &raw.http {
-        return http_check(resolver, http, &path.key("http"));
+        return http_check(resolver, http, &path.key("http"), lookup);
     }
     if let Some(address) = &raw.tcp {
-        if let Err(message) = units::host_port(address) {
+        let address = expanded(resolver, address, &path.key("tcp"), lookup)?;
+        if let Err(message) = units::host_port(&address) {
             resolver.errors.push(&path.key("tcp"), message);
             return None;
         }
-        return Some(ProbeCheck::Tcp { address: address.clone() });
+        return Some(ProbeCheck::Tcp { address });
     }
     if let Some(command) = &raw.exec {
         if command.is_empty() {
@@ -154,24 +171,34 @@ fn check(resolver: &mut Resolver<'_, '_>, raw: &RawProbe, path: &KeyPath) -> Opt
             );
             return None;
         }
-        return Some(ProbeCheck::Exec { command: command.clone() });
+        let exec_path = path.key("exec");
+        let command: Option<Vec<String>> = command
+            .iter()
+            .enumerate()
+            .map(|(index, arg)| expanded(resolver, arg, &exec_path.index(index), lookup))
+            .collect();
+        return Some(ProbeCheck::Exec { command: command? });
     }
     let heartbeat = raw.heartbeat.as_ref()?;
-    let max_age_path = path.key("heartbeat").key("max_age");
+    let heartbeat_path = path.key("heartbeat");
+    let file = expanded(resolver, &heartbeat.path, &heartbeat_path.key("path"), lookup)?;
+    let max_age_path = heartbeat_path.key("max_age");
     let max_age =
         resolver.duration(heartbeat.max_age.as_deref(), defaults::HEARTBEAT_MAX_AGE, &max_age_path);
-    Some(ProbeCheck::Heartbeat { path: resolver.path(&heartbeat.path), max_age })
+    Some(ProbeCheck::Heartbeat { path: resolver.path(&file), max_age })
 }
 
 fn http_check(
     resolver: &mut Resolver<'_, '_>,
     raw: &RawHttp,
     path: &KeyPath,
+    lookup: Lookup<'_>,
 ) -> Option<ProbeCheck> {
     let (url, status, url_path) = match raw {
         RawHttp::Url(url) => (url, None, path.clone()),
         RawHttp::Table(table) => (&table.url, table.status.as_deref(), path.key("url")),
     };
+    let url = expanded(resolver, url, &url_path, lookup)?;
     let valid = url.parse::<hyper::Uri>().ok().filter(|uri| {
         matches!(uri.scheme_str(), Some("http" | "https")) && uri.authority().is_some()
     });
@@ -182,9 +209,7 @@ fn http_check(
         return None;
     }
     match units::status_range(status.unwrap_or(defaults::HTTP_STATUS)) {
-        Ok((status_min, status_max)) => {
-            Some(ProbeCheck::Http { url: url.clone(), status_min, status_max })
-        }
+        Ok((status_min, status_max)) => Some(ProbeCheck::Http { url, status_min, status_max }),
         Err(message) => {
             resolver.errors.push(&path.key("status"), message);
             None

@@ -138,7 +138,13 @@ fn check_env(component: &ComponentConfig, env: &dyn Fn(&str) -> Option<String>) 
 
 fn check_commands(component: &ComponentConfig, path_var: Option<&OsStr>) -> Vec<Problem> {
     let mut problems = Vec::new();
+    // `check_command` has checked the command's own program already, so a
+    // second report of it would repeat the same problem.
+    let program = user_program(component);
     for name in &component.requires.commands {
+        if program == Some(name.as_str()) {
+            continue;
+        }
         if matches!(resolve_command(name, path_var, &component.cwd), Resolved::Found(_)) {
             continue;
         }
