@@ -36,12 +36,57 @@ pub async fn stop_group(pgid: u32, timeout: Duration) {
         return;
     }
     let deadline = tokio::time::Instant::now() + timeout;
-    while killpg(group, None).is_ok() {
+    while group_has_live_member(pgid) {
         if tokio::time::Instant::now() >= deadline {
             tracing::warn!(pgid, "leftover process group ignored SIGTERM; sending SIGKILL");
             let _ = killpg(group, Signal::SIGKILL);
             return;
         }
         tokio::time::sleep(GROUP_POLL).await;
+    }
+}
+
+/// Checks whether a process other than a zombie is in group `pgid`. The leftovers
+/// were reparented to an init that may reap them late, and a zombie holds
+/// no port or file lock, so it does not count.
+fn group_has_live_member(pgid: u32) -> bool {
+    let Ok(processes) = std::fs::read_dir("/proc") else {
+        // Without /proc, fall back to asking the kernel, which counts zombies.
+        return killpg(Pid::from_raw(pgid as i32), None).is_ok();
+    };
+    processes
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter_map(linux::read_stat)
+        .any(|stat| stat.pgid == pgid && !stat.is_zombie())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::process::CommandExt;
+
+    use super::*;
+
+    #[test]
+    fn zombie_group_has_no_live_member() {
+        let mut child = std::process::Command::new("sleep")
+            .arg("60")
+            .process_group(0)
+            .spawn()
+            .expect("spawn sleep");
+        let pgid = child.id();
+        let live_before_kill = group_has_live_member(pgid);
+        nix::sys::signal::kill(Pid::from_raw(pgid as i32), Signal::SIGKILL).expect("kill sleep");
+        assert!(live_before_kill, "a running member counts");
+
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        // Not reaped yet, so the member stays a zombie until `wait` below.
+        while linux::read_stat(pgid).is_some_and(|stat| !stat.is_zombie()) {
+            assert!(std::time::Instant::now() < deadline, "sleep {pgid} did not die");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        assert!(killpg(Pid::from_raw(pgid as i32), None).is_ok(), "the kernel still counts it");
+        assert!(!group_has_live_member(pgid));
+        child.wait().expect("reap sleep");
     }
 }

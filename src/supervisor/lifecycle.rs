@@ -26,13 +26,25 @@ impl Actor {
         if component.run.is_some() || component.state.is_live() || self.shutting_down {
             return;
         }
-        match self.dependency_gate(name) {
-            Gate::Ready => {}
-            Gate::Wait(on) => return self.wait_for(name, on),
-            Gate::Blocked(on) => return self.block_on_dependencies(name, on),
+        let gate = self.dependency_gate(name);
+        if let Gate::Blocked(on) = gate {
+            return self.block_on_dependencies(name, on);
+        }
+        // No dependency blocks it any more, so a dependency diagnosis is stale.
+        let component = self.components.get_mut(name).expect("present");
+        if component.diagnosis.as_ref().is_some_and(|d| d.kind == DiagnosisKind::DependencyFailed) {
+            component.diagnosis = None;
+        }
+        if let Gate::Wait(on) = gate {
+            return self.wait_for(name, on);
         }
         if let Some(diagnosis) = self.preflight(name) {
             return self.block(name, diagnosis);
+        }
+        // Leaving `blocked` for a start: the preflight diagnosis no longer holds.
+        let component = self.components.get_mut(name).expect("present");
+        if component.state == StateName::Blocked {
+            component.diagnosis = None;
         }
         self.spawn_run(name);
     }

@@ -77,6 +77,8 @@ impl Persist {
         if !same_boot {
             return;
         }
+        // Groups stop in parallel, so start-up waits for the slowest, not the sum.
+        let mut stops = Vec::new();
         for (name, recorded) in &self.previous.components {
             for process in &recorded.processes {
                 if crate::process::start_time(process.pid) != Some(process.start_time) {
@@ -88,9 +90,10 @@ impl Persist {
                     .get(name)
                     .map(|component| component.stop_timeout)
                     .unwrap_or(RECOVERY_STOP_TIMEOUT);
-                crate::process::stop_group(process.pgid, timeout).await;
+                stops.push(crate::process::stop_group(process.pgid, timeout));
             }
         }
+        futures_util::future::join_all(stops).await;
     }
 
     pub fn mark_dirty(&mut self) {
