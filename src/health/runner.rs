@@ -204,8 +204,14 @@ async fn probe_loop(context: &Context, probe: &Probe, mut roles: Vec<Role>) {
             tracing::debug!(component = %context.component, check = %describe_check(&probe.check),
                 %error, "probe check failed");
         }
+        // A shared probe counts no liveness failure before readiness first
+        // passes, so a slow starter is reported not ready rather than restarted
+        // before it ever listened.
+        let awaiting_readiness =
+            roles.iter().any(|role| role.role == ProbeRole::Readiness && !role.has_passed);
         for role in roles.iter_mut().filter(|role| role.next_due <= checked_at) {
-            if record(context, role, &result, checked_at).await.is_err() {
+            let held = awaiting_readiness && role.role == ProbeRole::Liveness;
+            if record(context, role, &result, checked_at, held).await.is_err() {
                 return;
             }
             role.next_due = checked_at + role.gap();
@@ -235,8 +241,10 @@ async fn record(
     role: &mut Role,
     result: &Result<(), String>,
     checked_at: Instant,
+    held: bool,
 ) -> Result<(), Closed> {
-    let within_start_period = checked_at.duration_since(context.started) < role.start_period;
+    let within_start_period =
+        held || checked_at.duration_since(context.started) < role.start_period;
     let transition = role.counter.record(result.is_ok(), within_start_period);
     if matches!(transition, Some(Transition::Passing { .. })) {
         role.has_passed = true;
