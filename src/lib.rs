@@ -10,8 +10,12 @@ pub mod event;
 pub mod health;
 pub mod logs;
 pub mod metrics;
+pub mod notify;
 pub mod paths;
 pub mod preflight;
 pub mod process;
 pub mod state;
 pub mod supervisor;
+#[cfg(test)]
+mod test_support;
+pub mod tray_menu;
