@@ -187,3 +187,68 @@ pub fn is_secret_name(name: &str) -> bool {
     let upper = name.to_ascii_uppercase();
     MARKERS.iter().any(|marker| upper.contains(marker))
 }
+
+impl ComponentConfig {
+    /// A component running `command` in `cwd` with every documented default,
+    /// for code that builds configs without a file (tests, importers).
+    pub fn with_defaults(name: &str, command: Vec<String>, cwd: PathBuf) -> ComponentConfig {
+        ComponentConfig {
+            name: name.to_string(),
+            command,
+            shell: false,
+            cwd,
+            env: BTreeMap::new(),
+            env_file: None,
+            secret_env: BTreeSet::new(),
+            kind: Kind::Daemon,
+            autostart: true,
+            restart: RestartPolicy::Always,
+            backoff: Backoff {
+                initial: Duration::from_millis(500),
+                max: Duration::from_secs(30),
+                multiplier: 2.0,
+                jitter: 0.2,
+                reset_after: Duration::from_secs(30),
+            },
+            max_restarts: 5,
+            restart_window: Duration::from_secs(60),
+            fatal_retry: Some(Duration::from_secs(300)),
+            min_uptime: Duration::from_secs(1),
+            success_codes: vec![0],
+            stop_signal: 15,
+            stop_timeout: Duration::from_secs(10),
+            requires: Requires::default(),
+            depends_on: BTreeMap::new(),
+            health: Health::default(),
+            max_memory: None,
+            cpu_alert: None,
+            logs: LogSettings { max_size: 10 * 1024 * 1024, max_files: 5, tail_bytes: 256 * 1024 },
+        }
+    }
+}
+
+impl Config {
+    /// A config with no components, for a supervisor started with no file.
+    pub fn empty(dir: PathBuf) -> Config {
+        Config {
+            path: None,
+            dir,
+            supervisor: SupervisorConfig {
+                state_dir: None,
+                logs: LogSettings {
+                    max_size: 10 * 1024 * 1024,
+                    max_files: 5,
+                    tail_bytes: 256 * 1024,
+                },
+                watch_config: false,
+            },
+            api: ApiConfig { listen: None, allow_remote: false },
+            notifications: NotificationsConfig {
+                enabled: true,
+                rate_limit: Duration::from_secs(60),
+                startup_grace: Duration::from_secs(10),
+            },
+            components: BTreeMap::new(),
+        }
+    }
+}

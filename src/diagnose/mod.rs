@@ -111,3 +111,51 @@ impl Diagnosis {
         }
     }
 }
+
+// NOTE: placeholders with the interface the supervisor calls; the classifier replaces them.
+
+/// Maps a pid to the component that owns it, for port holders.
+pub trait PortOwners {
+    fn component_of_pid(&self, pid: u32) -> Option<String>;
+}
+
+/// Everything diagnosis looks at after a run ended.
+pub struct FailureInput<'a> {
+    pub component: &'a crate::config::ComponentConfig,
+    pub exit: &'a ExitInfo,
+    pub output: &'a [(crate::event::Stream, Vec<u8>)],
+    pub sent_signal: bool,
+    pub owners: &'a dyn PortOwners,
+}
+
+pub fn diagnose(input: &FailureInput<'_>) -> Diagnosis {
+    let lines: Vec<String> = input
+        .output
+        .iter()
+        .rev()
+        .take(5)
+        .rev()
+        .map(|(_, line)| String::from_utf8_lossy(line).into_owned())
+        .collect();
+    let evidence = Evidence { exit: Some(input.exit.clone()), lines, check: None };
+    let summary = match (input.exit.code, &input.exit.signal) {
+        (Some(0), _) => "exited immediately with status 0".to_string(),
+        (Some(code), _) => format!("crashed with exit code {code}"),
+        (None, Some(signal)) => format!("killed by {signal}"),
+        (None, None) => "exited".to_string(),
+    };
+    Diagnosis::new(DiagnosisKind::Crashed, summary, "see the last output lines")
+        .with_evidence(evidence)
+}
+
+pub fn diagnose_spawn_error(
+    component: &crate::config::ComponentConfig,
+    error: &std::io::Error,
+) -> Diagnosis {
+    let program = component.command.first().cloned().unwrap_or_default();
+    Diagnosis::new(
+        DiagnosisKind::CommandNotFound,
+        format!("cannot start {program}: {error}"),
+        "check the command",
+    )
+}
