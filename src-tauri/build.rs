@@ -9,12 +9,13 @@ fn main() {
     let dist = Path::new("../ui/dist");
     let index = dist.join("index.html");
     println!("cargo:rerun-if-changed=../ui/dist");
-    if !index.exists() {
-        if let Err(error) =
-            std::fs::create_dir_all(dist).and_then(|()| std::fs::write(&index, PLACEHOLDER))
-        {
-            println!("cargo:warning=cannot write the placeholder {}: {error}", index.display());
-        }
+    let written = if index.exists() {
+        Ok(())
+    } else {
+        std::fs::create_dir_all(dist).and_then(|()| std::fs::write(&index, PLACEHOLDER))
+    };
+    if let Err(error) = written {
+        println!("cargo:warning=cannot write the placeholder {}: {error}", index.display());
     }
     tauri_build::build();
 }
