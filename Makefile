@@ -1,15 +1,61 @@
 # The two commands of the README: `make run` and `make test`.
-# Both install what they need on a fresh Debian machine.
+# Both install what they need on a fresh Debian machine (apt-get as root, or
+# through sudo), then build what they run.
 
 SHELL := /bin/bash
 CARGO ?= cargo
+NPM ?= npm
 
-.PHONY: run test check-format lint unit
+# Debian packages: the Tauri app's build and runtime libraries, the headless
+# desktop used by its tests, interpreters the diagnosis tests run, Chromium
+# for the UI tests, and the servers of the web-stack example.
+APT_PACKAGES := build-essential pkg-config libwebkit2gtk-4.1-dev \
+	libayatana-appindicator3-1 xvfb xauth dbus-daemon dbus-bin \
+	python3 ruby chromium redis-server nginx-light systemd
 
-run:
-	$(CARGO) run --release --bin tend -- up --config examples/demo/tend.toml
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+DEMO_CONFIG := examples/demo/tend.toml
 
-test: check-format lint unit
+.PHONY: run test deps ui ui-test ui-e2e check-format lint unit bench app
+
+## make run: the tray app on the demo stack, or `tend up` with the dashboard
+## URL printed where there is no display.
+run: deps ui
+	@if [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ]; then \
+		$(CARGO) build --release -p tend-app --bin tend-app && \
+		exec target/release/tend-app --config $(DEMO_CONFIG); \
+	else \
+		echo "no display: running the supervisor headless with the dashboard"; \
+		$(CARGO) build --release --bin tend && \
+		exec target/release/tend up --config $(DEMO_CONFIG) --dashboard; \
+	fi
+
+## make test: formatting, lints, every Rust test, the UI tests.
+test: deps ui check-format lint unit ui-test ui-e2e
+
+deps:
+	@missing=$$(for package in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$package 2>/dev/null | grep -q "install ok installed" || echo $$package; \
+	done); \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:" $$missing; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+ui:
+	@if [ -f ui/package.json ]; then \
+		cd ui && { [ -d node_modules ] || $(NPM) ci --no-audit --no-fund; } && $(NPM) run build; \
+	fi
+
+ui-test: ui
+	@if [ -f ui/package.json ]; then cd ui && $(NPM) test; fi
+
+ui-e2e: ui
+	@if [ -f ui/package.json ] && grep -q '"e2e"' ui/package.json; then \
+		$(CARGO) build --bin tend && cd ui && $(NPM) run e2e; \
+	fi
 
 check-format:
 	$(CARGO) fmt --all --check

@@ -21,7 +21,7 @@ fn component(name: &str, script: &str, dir: &Path) -> ComponentConfig {
 }
 
 fn start(dir: &Path, components: Vec<ComponentConfig>) -> SupervisorHandle {
-    let mut config = Config::empty(dir.to_path_buf());
+    let mut config = Config::empty(dir);
     for component in components {
         config.components.insert(component.name.clone(), component);
     }
@@ -85,9 +85,12 @@ async fn crash_restarts_with_growing_delays() {
         .map(|line| line.parse().unwrap())
         .collect();
     let gaps: Vec<u128> = times.windows(2).map(|pair| (pair[1] - pair[0]) / 1_000_000).collect();
-    assert!(gaps[0] >= 90, "first delay is the initial backoff: {gaps:?}");
-    assert!(gaps[1] > gaps[0] + 50, "delays grow: {gaps:?}");
-    assert!(gaps[2] > gaps[1] + 100, "delays grow: {gaps:?}");
+    // With no jitter each gap is at least its delay: 100 ms, then doubling.
+    for (index, gap) in gaps.iter().take(3).enumerate() {
+        let delay = 100u128 << index;
+        assert!(*gap >= delay - 5, "gap {index} is at least {delay} ms: {gaps:?}");
+    }
+    assert!(gaps[2] > gaps[0], "delays grow: {gaps:?}");
     let crasher = snapshot.component("crasher").unwrap();
     assert!(crasher.restarts >= 3, "{crasher:?}");
     assert!(crasher.diagnosis.is_some(), "a crash carries a diagnosis");
@@ -294,6 +297,125 @@ async fn events_report_state_changes() {
         {
             break;
         }
+    }
+    shutdown(handle).await;
+}
+
+/// Lists zombie processes whose parent is this test process.
+fn own_zombies() -> Vec<u32> {
+    let me = std::process::id().to_string();
+    let mut zombies = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        let Some(rest) = stat.rfind(')').map(|index| &stat[index + 2..]) else { continue };
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        if fields.first() == Some(&"Z") && fields.get(1) == Some(&me.as_str()) {
+            zombies.push(pid);
+        }
+    }
+    zombies
+}
+
+#[tokio::test]
+async fn fifty_restarts_leave_no_zombies() {
+    let dir = tempfile::tempdir().unwrap();
+    let starts = dir.path().join("starts");
+    // Each run also forks a short-lived child and waits for it.
+    let script = format!("echo >> '{}'; sleep 0.01 & wait; exit 1", starts.display());
+    let mut crasher = component("crasher", &script, dir.path());
+    crasher.backoff.initial = Duration::from_millis(1);
+    crasher.backoff.max = Duration::from_millis(1);
+    crasher.max_restarts = 1000;
+    crasher.min_uptime = Duration::ZERO;
+    let handle = start(dir.path(), vec![crasher]);
+    wait_until(&handle, "fifty starts", |_| {
+        std::fs::read_to_string(&starts).map(|text| text.lines().count() >= 50).unwrap_or(false)
+    })
+    .await;
+    handle.act(Verb::Stop, Target::All).await.unwrap();
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    while !own_zombies().is_empty() {
+        assert!(tokio::time::Instant::now() < deadline, "zombies left: {:?}", own_zombies());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    shutdown(handle).await;
+}
+
+#[tokio::test]
+async fn self_daemonizing_child_stays_tracked() {
+    let dir = tempfile::tempdir().unwrap();
+    let pid_file = dir.path().join("daemon.pid");
+    // The leader forks a long-lived child into its own session and exits at once.
+    let script =
+        format!("setsid sh -c 'echo $$ > \"{}\"; exec sleep 60' & exit 0", pid_file.display());
+    let handle = start(dir.path(), vec![component("forker", &script, dir.path())]);
+    let snapshot = wait_until(&handle, "exited with processes left", |s| {
+        s.component("forker").unwrap().last_exit.as_ref().is_some_and(|exit| exit.orphans > 0)
+    })
+    .await;
+    let forker = snapshot.component("forker").unwrap();
+    assert_eq!(forker.state, StateName::Exited, "not restarted on top of itself");
+    let diagnosis = forker.diagnosis.as_ref().expect("a diagnosis");
+    assert_eq!(diagnosis.kind, tend::diagnose::DiagnosisKind::Daemonized);
+    assert!(diagnosis.summary.contains("still running"), "{}", diagnosis.summary);
+    let daemon: u32 = wait_for_file(&pid_file).await.trim().parse().unwrap();
+    assert!(pid_alive(daemon));
+
+    handle.act(Verb::Stop, Target::Names(vec!["forker".into()])).await.unwrap();
+    assert!(!pid_alive(daemon), "stop killed the daemonized process {daemon}");
+    shutdown(handle).await;
+}
+
+async fn wait_for_file(path: &Path) -> String {
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        if let Ok(text) = std::fs::read_to_string(path)
+            && !text.is_empty()
+        {
+            return text;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "{} never appeared", path.display());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn env_values_arrive_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("env.json");
+    let program = "import json, os, sys; json.dump({k: os.environ.get(k) for k in sys.argv[2:]}, open(sys.argv[1], 'w')); import time; time.sleep(60)";
+    let argv = [
+        "python3",
+        "-c",
+        program,
+        out.to_str().unwrap(),
+        "QUOTES",
+        "EQUALS",
+        "SPACES",
+        "EMPTY",
+        "UNICODE",
+    ];
+    let mut reader = ComponentConfig::with_defaults(
+        "reader",
+        argv.iter().map(|arg| arg.to_string()).collect(),
+        dir.path().join("a folder with spaces"),
+    );
+    std::fs::create_dir_all(&reader.cwd).unwrap();
+    let values = [
+        ("QUOTES", r#"say "hi" and 'bye'"#),
+        ("EQUALS", "a=b=c"),
+        ("SPACES", "  padded  "),
+        ("EMPTY", ""),
+        ("UNICODE", "grüße, 日本"),
+    ];
+    for (key, value) in values {
+        reader.env.insert(key.to_string(), value.to_string());
+    }
+    let handle = start(dir.path(), vec![reader]);
+    let written: serde_json::Value = serde_json::from_str(&wait_for_file(&out).await).unwrap();
+    for (key, value) in values {
+        assert_eq!(written[key], value, "{key}");
     }
     shutdown(handle).await;
 }

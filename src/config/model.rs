@@ -56,14 +56,34 @@ pub struct NotificationsConfig {
     pub startup_grace: Duration,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Kind {
     Daemon,
     Task,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum RestartPolicy {
     Always,
@@ -90,7 +110,17 @@ pub struct Requires {
     pub ports: Vec<u16>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum DependCondition {
     Started,
@@ -191,64 +221,18 @@ pub fn is_secret_name(name: &str) -> bool {
 impl ComponentConfig {
     /// A component running `command` in `cwd` with every documented default,
     /// for code that builds configs without a file (tests, importers).
+    ///
+    /// Panics when `name` is not a valid component name.
     pub fn with_defaults(name: &str, command: Vec<String>, cwd: PathBuf) -> ComponentConfig {
-        ComponentConfig {
-            name: name.to_string(),
-            command,
-            shell: false,
-            cwd,
-            env: BTreeMap::new(),
-            env_file: None,
-            secret_env: BTreeSet::new(),
-            kind: Kind::Daemon,
-            autostart: true,
-            restart: RestartPolicy::Always,
-            backoff: Backoff {
-                initial: Duration::from_millis(500),
-                max: Duration::from_secs(30),
-                multiplier: 2.0,
-                jitter: 0.2,
-                reset_after: Duration::from_secs(30),
-            },
-            max_restarts: 5,
-            restart_window: Duration::from_secs(60),
-            fatal_retry: Some(Duration::from_secs(300)),
-            min_uptime: Duration::from_secs(1),
-            success_codes: vec![0],
-            stop_signal: 15,
-            stop_timeout: Duration::from_secs(10),
-            requires: Requires::default(),
-            depends_on: BTreeMap::new(),
-            health: Health::default(),
-            max_memory: None,
-            cpu_alert: None,
-            logs: LogSettings { max_size: 10 * 1024 * 1024, max_files: 5, tail_bytes: 256 * 1024 },
-        }
-    }
-}
-
-impl Config {
-    /// A config with no components, for a supervisor started with no file.
-    pub fn empty(dir: PathBuf) -> Config {
-        Config {
-            path: None,
-            dir,
-            supervisor: SupervisorConfig {
-                state_dir: None,
-                logs: LogSettings {
-                    max_size: 10 * 1024 * 1024,
-                    max_files: 5,
-                    tail_bytes: 256 * 1024,
-                },
-                watch_config: false,
-            },
-            api: ApiConfig { listen: None, allow_remote: false },
-            notifications: NotificationsConfig {
-                enabled: true,
-                rate_limit: Duration::from_secs(60),
-                startup_grace: Duration::from_secs(10),
-            },
-            components: BTreeMap::new(),
-        }
+        // `$$` keeps every `$` literal, because the parser expands `${VAR}`.
+        let escaped: Vec<String> = command.iter().map(|arg| arg.replace('$', "$$")).collect();
+        let argv = serde_json::to_string(&escaped).expect("strings serialize");
+        let text = format!("[components.{name:?}]\ncommand = {argv}\n");
+        let path = cwd.join("tend.toml");
+        let config = super::parse_str(&text, &path, &|_| None)
+            .unwrap_or_else(|errors| panic!("invalid component {name:?}: {errors}"));
+        let mut component = config.components.into_values().next().expect("one component");
+        component.cwd = cwd;
+        component
     }
 }

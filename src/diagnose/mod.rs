@@ -1,7 +1,33 @@
 //! Turns an exit status, the uptime, the output tail and preflight results
 //! into a [`Diagnosis`]: what went wrong, the evidence, and what to do.
+//!
+//! [`diagnose`] classifies a finished run from its exit and recent output,
+//! [`diagnose_spawn_error`] a failed exec. The matchers live in one module per
+//! family of failure; [`suggest`] holds the did-you-mean helpers that config
+//! and preflight reuse, and [`ports`] finds which process holds a port.
+
+mod classify;
+pub(crate) mod commands;
+mod exit;
+pub(crate) mod files;
+mod modules;
+pub(crate) mod network;
+pub mod ports;
+pub(crate) mod program;
+pub(crate) mod spawn;
+pub mod suggest;
+mod syntax;
+mod text;
+pub(crate) mod variables;
 
 use serde::{Deserialize, Serialize};
+
+use crate::config::ComponentConfig;
+use crate::event::Stream;
+
+pub use classify::diagnose;
+pub use spawn::diagnose_spawn_error;
+pub use text::strip_ansi;
 
 /// What kind of failure a [`Diagnosis`] describes. The names are part of the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema)]
@@ -112,50 +138,30 @@ impl Diagnosis {
     }
 }
 
-// NOTE: placeholders with the interface the supervisor calls; the classifier replaces them.
-
-/// Maps a pid to the component that owns it, for port holders.
+/// Maps a pid to the component whose process tree contains it, so that a
+/// port holder can be named as a component rather than a bare process.
 pub trait PortOwners {
+    /// The name of the component that owns `pid`, if any.
     fn component_of_pid(&self, pid: u32) -> Option<String>;
 }
 
-/// Everything diagnosis looks at after a run ended.
+/// A [`PortOwners`] that knows no components, for callers outside a supervisor.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NoOwners;
+
+impl PortOwners for NoOwners {
+    fn component_of_pid(&self, _pid: u32) -> Option<String> {
+        None
+    }
+}
+
+/// Everything [`diagnose`] looks at after a run ended.
 pub struct FailureInput<'a> {
-    pub component: &'a crate::config::ComponentConfig,
+    pub component: &'a ComponentConfig,
     pub exit: &'a ExitInfo,
-    pub output: &'a [(crate::event::Stream, Vec<u8>)],
+    /// Recent output lines without their line ends, oldest first.
+    pub output: &'a [(Stream, Vec<u8>)],
+    /// Whether Tend sent the signal that ended the run (a stop or a restart).
     pub sent_signal: bool,
     pub owners: &'a dyn PortOwners,
-}
-
-pub fn diagnose(input: &FailureInput<'_>) -> Diagnosis {
-    let lines: Vec<String> = input
-        .output
-        .iter()
-        .rev()
-        .take(5)
-        .rev()
-        .map(|(_, line)| String::from_utf8_lossy(line).into_owned())
-        .collect();
-    let evidence = Evidence { exit: Some(input.exit.clone()), lines, check: None };
-    let summary = match (input.exit.code, &input.exit.signal) {
-        (Some(0), _) => "exited immediately with status 0".to_string(),
-        (Some(code), _) => format!("crashed with exit code {code}"),
-        (None, Some(signal)) => format!("killed by {signal}"),
-        (None, None) => "exited".to_string(),
-    };
-    Diagnosis::new(DiagnosisKind::Crashed, summary, "see the last output lines")
-        .with_evidence(evidence)
-}
-
-pub fn diagnose_spawn_error(
-    component: &crate::config::ComponentConfig,
-    error: &std::io::Error,
-) -> Diagnosis {
-    let program = component.command.first().cloned().unwrap_or_default();
-    Diagnosis::new(
-        DiagnosisKind::CommandNotFound,
-        format!("cannot start {program}: {error}"),
-        "check the command",
-    )
 }

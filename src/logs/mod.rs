@@ -1,99 +1,129 @@
-//! Component output: capture pumps, the per-component log file and an
-//! in-memory tail for the UI and diagnosis.
+//! Component output: capture pumps, one rotating log file per component
+//! (`logs/NAME.log`), an in-memory tail ring and a broadcast of new lines.
 //!
-//! NOTE: a minimal placeholder with the final interface; the full version
-//! (rotation, line cap, back-pressure tuning) replaces it.
+//! Line format: `<RFC 3339 UTC with ms> out|err <raw bytes>`, where `out+` and
+//! `err+` mark the continuation of a line split at [`LINE_CAP`] bytes. Bytes
+//! are kept as written: invalid UTF-8, NUL, `\r` and ANSI escapes included.
 
-use std::collections::VecDeque;
+mod file;
+mod format;
+mod pump;
+mod reader;
+mod ring;
+mod split;
+
+use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader};
+use tokio::process::{ChildStderr, ChildStdout};
 use tokio::sync::broadcast;
 use tokio::task::JoinHandle;
 
 use crate::config::LogSettings;
 use crate::event::{LogLine, Stream};
+use file::LogFile;
+use format::format_millis;
+use ring::TailRing;
 
-const TAIL_LINES: usize = 2000;
+pub use format::LINE_CAP;
+pub use reader::read_file_tail;
 
-struct Shared {
-    name: String,
-    path: PathBuf,
-    tail: Mutex<VecDeque<(Stream, Vec<u8>, String)>>,
-    lines: broadcast::Sender<LogLine>,
-    file: tokio::sync::Mutex<Option<tokio::fs::File>>,
-}
+/// Lines buffered per subscriber before it lags and gets `RecvError::Lagged`.
+const SUBSCRIBER_CAPACITY: usize = 1024;
 
-#[derive(Clone)]
+/// The output log of one component, kept across its restarts. Cloning shares it.
+#[derive(Debug, Clone)]
 pub struct ComponentLog {
     shared: Arc<Shared>,
 }
 
+#[derive(Debug)]
+pub(crate) struct Shared {
+    name: String,
+    path: PathBuf,
+    settings: Mutex<LogSettings>,
+    file: Mutex<LogFile>,
+    ring: Mutex<TailRing>,
+    lines: broadcast::Sender<LogLine>,
+}
+
+/// Locks a mutex whose data stays consistent even if a holder panicked.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl Shared {
+    fn settings(&self) -> LogSettings {
+        *lock(&self.settings)
+    }
+
+    fn file(&self) -> MutexGuard<'_, LogFile> {
+        lock(&self.file)
+    }
+
+    fn ring(&self) -> MutexGuard<'_, TailRing> {
+        lock(&self.ring)
+    }
+}
+
 impl ComponentLog {
-    pub fn open(
-        name: &str,
-        logs_dir: &Path,
-        _settings: LogSettings,
-    ) -> std::io::Result<ComponentLog> {
+    /// Opens (creating as needed) `logs_dir/NAME.log` for appending.
+    pub fn open(name: &str, logs_dir: &Path, settings: LogSettings) -> io::Result<ComponentLog> {
         std::fs::create_dir_all(logs_dir)?;
         let path = logs_dir.join(format!("{name}.log"));
-        let (lines, _) = broadcast::channel(1024);
-        Ok(ComponentLog {
-            shared: Arc::new(Shared {
-                name: name.to_string(),
-                path,
-                tail: Mutex::new(VecDeque::new()),
-                lines,
-                file: tokio::sync::Mutex::new(None),
-            }),
-        })
+        let file = LogFile::open(&path)?;
+        let (lines, _) = broadcast::channel(SUBSCRIBER_CAPACITY);
+        let shared = Shared {
+            name: name.to_string(),
+            path,
+            settings: Mutex::new(settings),
+            file: Mutex::new(file),
+            ring: Mutex::new(TailRing::new(settings.tail_bytes)),
+            lines,
+        };
+        Ok(ComponentLog { shared: Arc::new(shared) })
     }
 
-    pub fn attach<O, E>(&self, stdout: O, stderr: E) -> JoinHandle<()>
-    where
-        O: AsyncRead + Unpin + Send + 'static,
-        E: AsyncRead + Unpin + Send + 'static,
-    {
-        let out = tokio::spawn(pump(self.shared.clone(), Stream::Out, stdout));
-        let err = tokio::spawn(pump(self.shared.clone(), Stream::Err, stderr));
+    /// Starts capturing one run's output; call it within a tokio runtime.
+    /// The handle completes when both pipes reach end of file. A daemonized
+    /// grandchild can keep them open past the leader's exit, so decide exits
+    /// from the leader's wait.
+    pub fn attach(&self, stdout: ChildStdout, stderr: ChildStderr) -> JoinHandle<()> {
+        let shared = Arc::clone(&self.shared);
+        let fds = stdout.into_owned_fd().and_then(|out| Ok((out, stderr.into_owned_fd()?)));
         tokio::spawn(async move {
-            let _ = out.await;
-            let _ = err.await;
+            match fds {
+                Ok((stdout, stderr)) => pump::run(shared, stdout, stderr).await,
+                Err(error) => {
+                    tracing::error!(component = %shared.name, %error, "could not take the output pipes; output is not captured")
+                }
+            }
         })
     }
 
+    /// Returns the last `n` lines from memory, oldest first.
     pub fn tail(&self, n: usize) -> Vec<LogLine> {
-        let tail = self.shared.tail.lock().unwrap();
-        let skip = tail.len().saturating_sub(n);
-        tail.iter()
-            .skip(skip)
-            .map(|(stream, bytes, at)| LogLine {
+        let ring = self.shared.ring();
+        ring.last(n)
+            .map(|entry| LogLine {
                 component: self.shared.name.clone(),
-                stream: *stream,
-                at: at.clone(),
-                text: String::from_utf8_lossy(bytes).into_owned(),
-                continued: false,
+                stream: entry.stream,
+                at: format_millis(entry.at_millis),
+                text: String::from_utf8_lossy(&entry.bytes).into_owned(),
+                continued: entry.continued,
             })
             .collect()
     }
 
+    /// Returns the newest raw lines adding up to at most `max_bytes`, oldest first.
     pub fn tail_lines(&self, max_bytes: usize) -> Vec<(Stream, Vec<u8>)> {
-        let tail = self.shared.tail.lock().unwrap();
-        let mut total = 0;
-        let mut lines: Vec<_> = tail
-            .iter()
-            .rev()
-            .take_while(|(_, bytes, _)| {
-                total += bytes.len();
-                total <= max_bytes
-            })
-            .map(|(stream, bytes, _)| (*stream, bytes.clone()))
-            .collect();
-        lines.reverse();
-        lines
+        let ring = self.shared.ring();
+        ring.last_bytes(max_bytes).map(|entry| (entry.stream, entry.bytes.to_vec())).collect()
     }
 
+    /// Subscribes to new lines. A receiver that falls behind gets
+    /// `RecvError::Lagged`; it never slows the file writer.
     pub fn subscribe(&self) -> broadcast::Receiver<LogLine> {
         self.shared.lines.subscribe()
     }
@@ -102,52 +132,14 @@ impl ComponentLog {
         &self.shared.path
     }
 
-    pub fn set_settings(&self, _settings: LogSettings) {}
-}
+    /// Applies new rotation and tail settings, as on reload.
+    pub fn set_settings(&self, settings: LogSettings) {
+        *lock(&self.shared.settings) = settings;
+        self.shared.ring().set_max_bytes(settings.tail_bytes);
+    }
 
-async fn pump<R: AsyncRead + Unpin>(shared: Arc<Shared>, stream: Stream, reader: R) {
-    let mut reader = BufReader::new(reader);
-    let mut line = Vec::new();
-    loop {
-        line.clear();
-        match reader.read_until(b'\n', &mut line).await {
-            Ok(0) | Err(_) => break,
-            Ok(_) => {}
-        }
-        if line.last() == Some(&b'\n') {
-            line.pop();
-        }
-        let at = humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string();
-        let marker = if stream == Stream::Out { "out" } else { "err" };
-        {
-            let mut file = shared.file.lock().await;
-            if file.is_none() {
-                *file = tokio::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(&shared.path)
-                    .await
-                    .ok();
-            }
-            if let Some(file) = file.as_mut() {
-                let mut record = format!("{at} {marker} ").into_bytes();
-                record.extend_from_slice(&line);
-                record.push(b'\n');
-                let _ = file.write_all(&record).await;
-            }
-        }
-        let text = String::from_utf8_lossy(&line).into_owned();
-        let _ = shared.lines.send(LogLine {
-            component: shared.name.clone(),
-            stream,
-            at: at.clone(),
-            text,
-            continued: false,
-        });
-        let mut tail = shared.tail.lock().unwrap();
-        tail.push_back((stream, line.clone(), at));
-        if tail.len() > TAIL_LINES {
-            tail.pop_front();
-        }
+    /// Writes buffered lines to the file now.
+    pub fn flush(&self) {
+        self.shared.file().flush();
     }
 }

@@ -12,7 +12,7 @@ use tokio::time::Instant;
 use crate::config::Config;
 use crate::event::{Desired, Event, EventBody, ReloadError, Snapshot};
 use crate::health::ProbeEvent;
-use crate::process::{ProcessTree, StopReport};
+use crate::process::StopReport;
 use crate::state::StateName;
 
 use super::component::Component;
@@ -42,7 +42,6 @@ pub(super) enum Internal {
     StopDone {
         name: String,
         run_id: u64,
-        tree: ProcessTree,
         report: StopReport,
     },
     /// Stop one component as a step of a multi-component stop; replies when stopped.
@@ -214,9 +213,7 @@ impl Actor {
         match message {
             Internal::Exited { name, run_id, status } => self.on_exited(&name, run_id, status),
             Internal::Timer { name, generation } => self.on_timer(&name, generation),
-            Internal::StopDone { name, run_id, tree, report } => {
-                self.on_stop_done(&name, run_id, tree, report)
-            }
+            Internal::StopDone { name, run_id, report } => self.on_stop_done(&name, run_id, report),
             Internal::StopStep { name, reply } => {
                 self.begin_stop(&name, super::component::AfterStop::Rest, Some(reply))
             }

@@ -1,8 +1,9 @@
 //! Where the actor meets preflight checks, health probes and resource metrics.
 
-use crate::diagnose::{Diagnosis, DiagnosisKind, Evidence};
-use crate::event::{HealthSnapshot, ProbeStatus};
-use crate::health::{ProbeEvent, ProbeEventKind, ProbeRunner};
+use crate::diagnose::{Diagnosis, DiagnosisKind};
+use crate::event::HealthSnapshot;
+use crate::health::{ProbeEvent, ProbeEventKind, ProbeRole, ProbeRunner};
+use crate::metrics::CpuAlertChange;
 use crate::state::StateName;
 
 use super::actor::Actor;
@@ -37,31 +38,47 @@ impl Actor {
         let Some(component) = self.components.get_mut(&event.component) else { return };
         let current_run =
             component.run.as_ref().is_some_and(|run| run.id == event.run_id && !run.leader_exited);
-        if !current_run {
+        if !current_run || component.state == StateName::Stopping {
             return;
         }
         let name = event.component.clone();
-        let health = component.health.get_or_insert(HealthSnapshot {
-            readiness: component.config.health.readiness.as_ref().map(|_| ProbeStatus::Unknown),
-            liveness: component.config.health.liveness.as_ref().map(|_| ProbeStatus::Unknown),
-            consecutive_failures: 0,
-            last_error: None,
-        });
         let state = component.state;
         match event.kind {
+            ProbeEventKind::Checked { role, ok, error, status, failures } => {
+                let health = component.health.get_or_insert(HealthSnapshot {
+                    readiness: None,
+                    liveness: None,
+                    consecutive_failures: 0,
+                    last_error: None,
+                });
+                match role {
+                    ProbeRole::Readiness => health.readiness = Some(status),
+                    ProbeRole::Liveness => health.liveness = Some(status),
+                }
+                health.consecutive_failures = failures;
+                if !ok {
+                    health.last_error = error;
+                }
+                self.publish(&name, None);
+            }
             ProbeEventKind::Ready => {
-                health.readiness = Some(ProbeStatus::Passing);
-                health.consecutive_failures = 0;
                 if state == StateName::Running {
+                    component.diagnosis = None;
                     self.set_state(&name, StateName::Healthy);
-                } else {
-                    self.publish(&name, None);
                 }
             }
             ProbeEventKind::NotReady { error, failures } => {
-                health.readiness = Some(ProbeStatus::Failing);
-                health.consecutive_failures = failures;
-                health.last_error = Some(error);
+                let check =
+                    component.config.health.readiness.as_ref().map(|probe| probe.check.clone());
+                if let Some(check) = check {
+                    let diagnosis = crate::health::probe_diagnosis(
+                        ProbeRole::Readiness,
+                        &check,
+                        &error,
+                        failures,
+                    );
+                    component.diagnosis = Some(diagnosis);
+                }
                 if state == StateName::Healthy {
                     self.set_state(&name, StateName::Running);
                 } else {
@@ -69,35 +86,24 @@ impl Actor {
                 }
             }
             ProbeEventKind::LivenessFailed { error, failures } => {
-                health.liveness = Some(ProbeStatus::Failing);
-                health.consecutive_failures = failures;
-                health.last_error = Some(error.clone());
-                self.on_liveness_failed(&name, error, failures);
+                self.on_liveness_failed(&name, &error, failures);
             }
             ProbeEventKind::LivenessRecovered => {
-                health.liveness = Some(ProbeStatus::Passing);
-                health.consecutive_failures = 0;
                 if state == StateName::Unhealthy {
                     component.diagnosis = None;
                     self.set_state(&name, StateName::Running);
-                } else {
-                    self.publish(&name, None);
                 }
             }
         }
     }
 
-    fn on_liveness_failed(&mut self, name: &str, error: String, failures: u32) {
+    fn on_liveness_failed(&mut self, name: &str, error: &str, failures: u32) {
         let component = self.components.get_mut(name).expect("caller checked the name");
-        let summary = format!("health check failing: {error}");
-        let hint =
-            format!("the liveness probe failed {failures} times in a row; see the component's log");
-        let evidence = Evidence { check: Some(error), ..Default::default() };
-        component.diagnosis = Some(
-            Diagnosis::new(DiagnosisKind::HealthCheckFailing, summary, hint)
-                .with_evidence(evidence),
-        );
-        tracing::warn!(component = name, failures, "liveness probe failing");
+        let Some(probe) = component.config.health.liveness.as_ref() else { return };
+        let diagnosis =
+            crate::health::probe_diagnosis(ProbeRole::Liveness, &probe.check, error, failures);
+        component.diagnosis = Some(diagnosis);
+        tracing::warn!(component = name, failures, error, "liveness probe failing");
         let restart = component.config.restart != crate::config::RestartPolicy::Never;
         if component.state != StateName::Unhealthy {
             self.set_state(name, StateName::Unhealthy);
@@ -138,11 +144,12 @@ impl Actor {
             component.cpu_percent = usage.cpu_percent;
             component.memory_bytes = Some(usage.memory_bytes);
             let over_memory =
-                component.config.max_memory.is_some_and(|limit| usage.memory_bytes > limit);
+                crate::metrics::memory_exceeded(usage.memory_bytes, component.config.max_memory);
             let name = usage.component.clone();
-            if over_memory && component.state != StateName::Stopping {
+            let alert_changed = self.observe_cpu(&name, usage.cpu_percent);
+            if over_memory && self.components[&name].state != StateName::Stopping {
                 self.on_memory_limit(&name, usage.memory_bytes);
-            } else if changed {
+            } else if changed || alert_changed {
                 self.publish(&name, None);
             }
         }
@@ -151,10 +158,7 @@ impl Actor {
     fn on_memory_limit(&mut self, name: &str, used: u64) {
         let component = self.components.get_mut(name).expect("caller checked the name");
         let limit = component.config.max_memory.unwrap_or_default();
-        let summary =
-            format!("memory {} above max_memory {}", format_bytes(used), format_bytes(limit));
-        let hint = "restarted; raise max_memory if this use is expected, or look for a leak";
-        component.diagnosis = Some(Diagnosis::new(DiagnosisKind::MemoryLimit, summary, hint));
+        component.diagnosis = Some(crate::metrics::memory_limit_diagnosis(used, limit));
         tracing::warn!(
             component = name,
             memory_bytes = used,
@@ -162,6 +166,29 @@ impl Actor {
             "memory limit exceeded; restarting"
         );
         self.restart_for(name);
+    }
+
+    fn observe_cpu(&mut self, name: &str, cpu_percent: Option<f64>) -> bool {
+        let component = self.components.get_mut(name).expect("caller checked the name");
+        let Some(tracker) = component.cpu_alert.as_mut() else { return false };
+        match tracker.observe(cpu_percent, std::time::Instant::now()) {
+            Some(CpuAlertChange::Raised(diagnosis)) => {
+                tracing::warn!(component = name, cpu_percent = ?cpu_percent, "cpu alert raised");
+                component.diagnosis = Some(diagnosis);
+                true
+            }
+            Some(CpuAlertChange::Cleared) => {
+                let showing_cpu = component
+                    .diagnosis
+                    .as_ref()
+                    .is_some_and(|diagnosis| diagnosis.kind == DiagnosisKind::CpuHigh);
+                if showing_cpu {
+                    component.diagnosis = None;
+                }
+                true
+            }
+            None => false,
+        }
     }
 }
 
@@ -177,9 +204,4 @@ fn merge_problems(problems: Vec<crate::preflight::Problem>) -> Option<Diagnosis>
     }
     diagnosis.evidence.check = Some(checks.join(", "));
     Some(diagnosis)
-}
-
-pub fn format_bytes(bytes: u64) -> String {
-    const MIB: f64 = 1024.0 * 1024.0;
-    format!("{:.1} MiB", bytes as f64 / MIB)
 }

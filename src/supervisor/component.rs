@@ -65,12 +65,12 @@ pub struct Component {
     pub stop_waiters: Vec<tokio::sync::oneshot::Sender<String>>,
     pub history: VecDeque<HistoryEntry>,
     pub log: ComponentLog,
-    pub cpu_alert: crate::metrics::CpuAlertTracker,
+    pub cpu_alert: Option<crate::metrics::CpuAlertTracker>,
 }
 
 impl Component {
     pub fn new(config: ComponentConfig, log: ComponentLog, desired: Desired) -> Component {
-        let cpu_alert = crate::metrics::CpuAlertTracker::new(config.cpu_alert);
+        let cpu_alert = config.cpu_alert.map(crate::metrics::CpuAlertTracker::new);
         Component {
             config,
             state: StateName::Stopped,

@@ -8,7 +8,7 @@ use tokio::time::Instant;
 
 use crate::diagnose::{Diagnosis, DiagnosisKind, ExitInfo};
 use crate::event::LastExit;
-use crate::process::{ProcessTree, SpawnSpec, StopReport};
+use crate::process::{SpawnSpec, StopReport};
 use crate::state::StateName;
 
 use super::actor::{Actor, Internal, OUTPUT_DRAIN};
@@ -132,7 +132,11 @@ impl Actor {
         let component = self.components.get_mut(name).expect("caller checked the name");
         tracing::error!(component = name, %error, "failed to start");
         component.tracker.record_start(Instant::now());
-        let diagnosis = crate::diagnose::diagnose_spawn_error(&component.config, &error.source);
+        let io_error = match error.errno() {
+            Some(errno) => std::io::Error::from_raw_os_error(errno),
+            None => std::io::Error::new(error.kind(), error.to_string()),
+        };
+        let diagnosis = crate::diagnose::diagnose_spawn_error(&component.config, &io_error);
         component.diagnosis = Some(diagnosis);
         component.last_exit = Some(LastExit {
             code: None,
@@ -308,22 +312,24 @@ impl Actor {
         let stopped_name = name.to_string();
         tokio::spawn(async move {
             let report = tree.stop(signal, timeout).await;
-            let _ = internal.send(Internal::StopDone { name: stopped_name, run_id, tree, report });
+            let _ = internal.send(Internal::StopDone { name: stopped_name, run_id, report });
         });
         self.set_state(name, StateName::Stopping);
     }
 
-    pub fn on_stop_done(&mut self, name: &str, run_id: u64, tree: ProcessTree, report: StopReport) {
+    pub fn on_stop_done(&mut self, name: &str, run_id: u64, report: StopReport) {
         let Some(component) = self.components.get_mut(name) else { return };
         if component.run.as_ref().map(|run| run.id) != Some(run_id) {
             return;
         }
-        let _ = tree;
         let message = if report.survivors.is_empty() {
             "stopped".to_string()
         } else {
-            let survivors: Vec<String> =
-                report.survivors.iter().map(|(pid, reason)| format!("{pid} ({reason})")).collect();
+            let survivors: Vec<String> = report
+                .survivors
+                .iter()
+                .map(|survivor| format!("{} ({})", survivor.pid, survivor.reason))
+                .collect();
             let message = format!(
                 "{} processes could not be killed: {}",
                 survivors.len(),
@@ -360,7 +366,8 @@ fn exit_parts(status: &std::io::Result<std::process::ExitStatus>) -> (Option<i32
 }
 
 fn daemonized(info: &ExitInfo, orphans: usize) -> Diagnosis {
-    let summary = format!("exited, {orphans} processes still running");
+    let processes = if orphans == 1 { "process" } else { "processes" };
+    let summary = format!("exited, {orphans} {processes} still running");
     let hint = "the program forked into the background; Tend still tracks and stops those processes, \
                 but run it in the foreground (e.g. a --no-daemon or --foreground flag) so Tend can restart it";
     let evidence = crate::diagnose::Evidence { exit: Some(info.clone()), ..Default::default() };

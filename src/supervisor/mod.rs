@@ -47,6 +47,9 @@ pub fn start(config: Config, options: Options) -> SupervisorHandle {
     let (probes, probe_inbox) = mpsc::channel(PROBE_CAPACITY);
     let (done, finished) = watch::channel(false);
     let (events, _) = broadcast::channel(actor::EVENT_CAPACITY);
+    if let Err(error) = crate::process::init_supervisor() {
+        tracing::warn!(%error, "cannot become a child subreaper; programs that fork into the background are not tracked");
+    }
     if let Err(error) = std::fs::create_dir_all(options.state_dir.join(crate::paths::LOGS_DIR)) {
         tracing::error!(path = %options.state_dir.display(), %error, "cannot create the state directory");
     }
@@ -64,7 +67,7 @@ pub fn start(config: Config, options: Options) -> SupervisorHandle {
         watchers: 0,
         shutting_down: false,
         shutdown_replies: Vec::new(),
-        sampler: crate::metrics::Sampler::default(),
+        sampler: crate::metrics::Sampler::new(),
     };
     tokio::spawn(actor.run(command_inbox, internal_inbox, probe_inbox, done));
     SupervisorHandle { commands, finished }

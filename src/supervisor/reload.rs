@@ -20,7 +20,7 @@ impl Actor {
         };
         match crate::config::load(&path) {
             Ok(config) => self.apply(config),
-            Err(errors) => self.reject(crate::config::error_messages(&errors)),
+            Err(errors) => self.reject(errors.iter().map(ToString::to_string).collect()),
         }
     }
 
@@ -70,7 +70,8 @@ impl Actor {
                 }
                 Some(component) => {
                     component.log.set_settings(config.logs);
-                    component.cpu_alert = crate::metrics::CpuAlertTracker::new(config.cpu_alert);
+                    component.cpu_alert =
+                        config.cpu_alert.map(crate::metrics::CpuAlertTracker::new);
                     component.config = config.clone();
                 }
             }

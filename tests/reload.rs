@@ -1,0 +1,148 @@
+//! Hot reload and desired state with real processes and a real config file.
+
+use std::path::Path;
+use std::time::Duration;
+
+use tend::event::Snapshot;
+use tend::state::StateName;
+use tend::supervisor::{self, SupervisorHandle, Target, Verb};
+
+const DEADLINE: Duration = Duration::from_secs(20);
+
+fn write_config(path: &Path, components: &[(&str, &str)]) {
+    let mut text = String::from("[supervisor]\nstate_dir = \"state\"\n");
+    for (name, script) in components {
+        text.push_str(&format!("\n[components.{name}]\ncommand = [\"sh\", \"-c\", {script:?}]\n"));
+    }
+    std::fs::write(path, text).unwrap();
+}
+
+fn start(path: &Path) -> SupervisorHandle {
+    let config = tend::config::load(path).expect("valid config");
+    let state_dir = config.supervisor.state_dir.clone().expect("state_dir is set");
+    supervisor::start(config, supervisor::Options { state_dir })
+}
+
+async fn wait_until(
+    handle: &SupervisorHandle,
+    what: &str,
+    predicate: impl Fn(&Snapshot) -> bool,
+) -> Snapshot {
+    let deadline = tokio::time::Instant::now() + DEADLINE;
+    loop {
+        let snapshot = handle.snapshot().await.expect("supervisor is running");
+        if predicate(&snapshot) {
+            return snapshot;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "timed out waiting for {what}: {snapshot:#?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn pid(snapshot: &Snapshot, name: &str) -> Option<u32> {
+    snapshot.component(name).and_then(|component| component.pid)
+}
+
+fn all_running(names: &'static [&'static str]) -> impl Fn(&Snapshot) -> bool {
+    move |snapshot| {
+        names
+            .iter()
+            .all(|name| snapshot.component(name).is_some_and(|c| c.state == StateName::Running))
+    }
+}
+
+async fn shutdown(handle: SupervisorHandle) {
+    handle.shutdown().await.unwrap();
+    tokio::time::timeout(DEADLINE, handle.finished()).await.unwrap();
+}
+
+#[tokio::test]
+async fn reload_applies_the_difference() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tend.toml");
+    write_config(
+        &path,
+        &[("keep", "exec sleep 60"), ("change", "exec sleep 60"), ("drop", "exec sleep 60")],
+    );
+    let handle = start(&path);
+    let before =
+        wait_until(&handle, "three running", all_running(&["keep", "change", "drop"])).await;
+
+    write_config(
+        &path,
+        &[("keep", "exec sleep 60"), ("change", "exec sleep 61"), ("add", "exec sleep 60")],
+    );
+    let outcome = handle.reload().await.unwrap();
+    assert!(outcome.ok, "{outcome:?}");
+    assert_eq!(outcome.added, vec!["add".to_string()]);
+    assert_eq!(outcome.removed, vec!["drop".to_string()]);
+    assert_eq!(outcome.changed, vec!["change".to_string()]);
+
+    let after = wait_until(&handle, "reloaded", |snapshot| {
+        all_running(&["keep", "change", "add"])(snapshot)
+            && snapshot.component("drop").is_none()
+            && pid(snapshot, "change") != pid(&before, "change")
+    })
+    .await;
+    assert_eq!(pid(&after, "keep"), pid(&before, "keep"), "unchanged component keeps its pid");
+    shutdown(handle).await;
+}
+
+#[tokio::test]
+async fn invalid_reload_touches_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tend.toml");
+    write_config(&path, &[("web", "exec sleep 60")]);
+    let handle = start(&path);
+    let before = wait_until(&handle, "running", all_running(&["web"])).await;
+
+    std::fs::write(
+        &path,
+        "[components.web]\ncommand = [\"sleep\", \"60\"]\nrestart = \"sometimes\"\n",
+    )
+    .unwrap();
+    let outcome = handle.reload().await.unwrap();
+    assert!(!outcome.ok);
+    assert!(outcome.errors.iter().any(|error| error.contains("sometimes")), "{:?}", outcome.errors);
+    let after = handle.snapshot().await.unwrap();
+    assert_eq!(pid(&after, "web"), pid(&before, "web"));
+    let banner = after.last_reload_error.expect("the rejection is kept for clients");
+    assert_eq!(banner.errors, outcome.errors);
+    shutdown(handle).await;
+}
+
+#[tokio::test]
+async fn reload_refuses_supervisor_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tend.toml");
+    write_config(&path, &[("web", "exec sleep 60")]);
+    let handle = start(&path);
+    wait_until(&handle, "running", all_running(&["web"])).await;
+    let text = std::fs::read_to_string(&path)
+        .unwrap()
+        .replace("state_dir = \"state\"", "state_dir = \"elsewhere\"");
+    std::fs::write(&path, text).unwrap();
+    let outcome = handle.reload().await.unwrap();
+    assert!(!outcome.ok);
+    assert!(outcome.errors[0].contains("restart of the supervisor"), "{:?}", outcome.errors);
+    shutdown(handle).await;
+}
+
+#[tokio::test]
+async fn stopped_component_stays_stopped_across_restarts() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tend.toml");
+    write_config(&path, &[("web", "exec sleep 60"), ("worker", "exec sleep 60")]);
+    let handle = start(&path);
+    wait_until(&handle, "running", all_running(&["web", "worker"])).await;
+    handle.act(Verb::Stop, Target::Names(vec!["worker".into()])).await.unwrap();
+    shutdown(handle).await;
+
+    let handle = start(&path);
+    let snapshot = wait_until(&handle, "web running", all_running(&["web"])).await;
+    assert_eq!(snapshot.component("worker").unwrap().state, StateName::Stopped);
+    shutdown(handle).await;
+}
