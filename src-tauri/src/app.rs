@@ -122,12 +122,10 @@ fn load_config(args: &Args) -> anyhow::Result<Config> {
     let Some(path) = tend::paths::find_config(args.config.as_deref()) else {
         let dir = std::env::current_dir().context("cannot read the current directory")?;
         tracing::info!("no tend.toml found; starting with no components");
-        return Ok(Config::empty(dir));
+        return Ok(Config::empty(&dir));
     };
-    tend::config::load(&path).map_err(|errors| {
-        let lines = tend::config::error_messages(&errors).join("\n  ");
-        anyhow::anyhow!("invalid config {}:\n  {lines}", path.display())
-    })
+    tend::config::load(&path)
+        .map_err(|errors| anyhow::anyhow!("invalid config {}:\n{errors}", path.display()))
 }
 
 fn setup(app: &AppHandle, core: &Arc<Core>, notifications: PolicySettings) -> anyhow::Result<()> {
@@ -208,6 +206,7 @@ pub fn quit(app: &AppHandle) {
             tracing::warn!(%error, "supervisor shutdown failed");
         }
         core.handle.finished().await;
+        tray::remove(&app);
         app.exit(0);
     });
 }
@@ -233,6 +232,7 @@ async fn exit_when_supervisor_ends(app: AppHandle, handle: SupervisorHandle) {
     let core = app.state::<Arc<Core>>();
     if !core.quitting.swap(true, Ordering::SeqCst) {
         tracing::info!("the supervisor ended; exiting");
+        tray::remove(&app);
         app.exit(0);
     }
 }

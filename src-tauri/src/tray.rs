@@ -103,6 +103,14 @@ pub async fn refresh(app: &AppHandle) {
     }
 }
 
+/// Takes the tray icon off the bus before exit, while the runtime its D-Bus
+/// service spawns onto still runs.
+pub fn remove(app: &AppHandle) {
+    if app.remove_tray_by_id(TRAY_ID).is_none() {
+        tracing::debug!("no tray icon to remove");
+    }
+}
+
 fn apply(app: &AppHandle, model: &MenuModel) -> tauri::Result<()> {
     let Some(tray) = app.tray_by_id(TRAY_ID) else { return Ok(()) };
     let menu = build_menu(app, model)?;

@@ -218,10 +218,18 @@ fn component_submenu(component: &ComponentSnapshot) -> MenuItem {
 }
 
 /// "web — running", or "web — fatal: missing Python module flask" when a
-/// diagnosis explains the state.
+/// diagnosis explains the state. The diagnosis of a past failure stays in the
+/// snapshot after a recovery, so it is shown only while the component is not
+/// up, or when it is a warning about the current run.
 pub fn component_label(component: &ComponentSnapshot) -> String {
+    use StateName::*;
     let mut label = format!("{} — {}", component.name, component.state);
-    if let Some(diagnosis) = &component.diagnosis {
+    let up =
+        matches!(component.state, Starting | Running | Healthy | Stopping | Stopped | Completed);
+    let explains = |diagnosis: &&crate::diagnose::Diagnosis| {
+        !up || diagnosis.severity == crate::diagnose::Severity::Warning
+    };
+    if let Some(diagnosis) = component.diagnosis.as_ref().filter(explains) {
         label.push_str(": ");
         label.push_str(&shorten(&diagnosis.summary, MAX_DIAGNOSIS_CHARS));
     }

@@ -189,3 +189,19 @@ fn icon_per_aggregate_is_distinct() {
             .collect();
     assert_eq!(names.len(), 4);
 }
+
+#[test]
+fn past_diagnosis_is_hidden_once_running() {
+    let crashed_before = crashed("web", Running, 1, "killed by SIGKILL");
+    assert_eq!(component_label(&crashed_before), "web — running");
+
+    let mut warned = component("web", Running);
+    warned.diagnosis = Some(
+        Diagnosis::new(DiagnosisKind::MemoryLimit, "memory above 512MiB", "look for a leak")
+            .warning(),
+    );
+    assert_eq!(component_label(&warned), "web — running: memory above 512MiB");
+
+    let backoff = crashed("web", Backoff, 1, "killed by SIGKILL");
+    assert_eq!(component_label(&backoff), "web — backoff: killed by SIGKILL");
+}
