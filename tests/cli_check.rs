@@ -107,3 +107,25 @@ fn completions_for_bash() {
     assert!(script.contains("_tend()"), "{script}");
     assert!(script.contains("--config-only"), "{script}");
 }
+
+#[test]
+fn check_runs_preflight_and_exits_5() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("patch_runner.py"), "").unwrap();
+    let config = "[components.monitor]\ncommand = [\"python3\", \"patch_executor.py\"]\n\
+                  [components.tunnel]\ncommand = [\"sh\", \"-c\", \"true\"]\n\
+                  requires = { env = [\"TEND_TEST_UNSET_TOKEN\"] }\n\
+                  [components.fine]\ncommand = [\"sh\", \"-c\", \"true\"]\n";
+    std::fs::write(dir.path().join("tend.toml"), config).unwrap();
+    let output = tend(dir.path(), &["check"]);
+    assert_eq!(output.status.code(), Some(5), "{output:?}");
+    let stderr = text(&output.stderr);
+    assert!(stderr.contains("monitor: "), "{stderr}");
+    assert!(stderr.contains("patch_runner.py"), "did-you-mean names the real file: {stderr}");
+    assert!(
+        stderr.contains("tunnel: missing environment variable TEND_TEST_UNSET_TOKEN"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("fine:"), "{stderr}");
+    assert!(stderr.contains("2 components of 3 failed preflight checks"), "{stderr}");
+}

@@ -1,6 +1,7 @@
 //! Diagnosis of real failed runs: each test writes a program into a temporary
 //! folder, runs it with the real interpreter and classifies its exit and output.
 
+#[path = "diagnose_common/mod.rs"]
 mod common;
 
 use std::net::TcpListener;

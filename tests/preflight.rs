@@ -1,6 +1,7 @@
 //! Preflight checks against real file system state, real PATH lookups and a
 //! port bound by the test itself.
 
+#[path = "diagnose_common/mod.rs"]
 mod common;
 
 use std::collections::BTreeMap;

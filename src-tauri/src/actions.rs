@@ -1,4 +1,4 @@
-//! What the tray menu's items do. Handlers run on the GTK thread, so each
+//! Handlers of the tray menu's items. They run on the GTK thread, so each
 //! spawns its work on the async runtime and returns at once.
 
 use std::sync::Arc;

@@ -1,7 +1,7 @@
 //! Start-up and lifecycle: load the config, take the state directory, start
 //! the supervisor on the Tauri async runtime, build the tray, and quit by
 //! stopping every component first (from the menu, on SIGTERM or SIGINT, or
-//! when the supervisor is told to quit through its API).
+//! when the supervisor receives a quit request through its API).
 
 use std::collections::HashMap;
 use std::path::PathBuf;
@@ -19,7 +19,7 @@ use tokio::sync::watch;
 use crate::instance::{self, Claim};
 use crate::{Args, ipc, prefs, tray, window};
 
-/// What every part of the app shares, managed by Tauri as `Arc<Core>`.
+/// State shared by every part of the app, managed by Tauri as `Arc<Core>`.
 pub struct Core {
     pub handle: SupervisorHandle,
     pub state_dir: PathBuf,
@@ -31,6 +31,18 @@ pub struct Core {
     pub log_follows: Mutex<HashMap<String, tauri::async_runtime::JoinHandle<()>>>,
     /// The tray model last shown, so an unchanged one is not rebuilt.
     pub shown_model: Mutex<Option<tend::tray_menu::MenuModel>>,
+    /// The control API server, taken out to shut it down on quit.
+    pub api: Mutex<Option<tend::api::Server>>,
+}
+
+impl Core {
+    /// Ends the API's streams, removes its socket and endpoint.json.
+    async fn shutdown_api(&self) {
+        let server = self.api.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
+        if let Some(server) = server {
+            server.shutdown().await;
+        }
+    }
 }
 
 /// Runs the app until it quits; returns the process exit code.
@@ -69,7 +81,23 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     tracing::info!(state_dir = %state_dir.display(), components = config.components.len(), "starting");
 
     let notifications = PolicySettings::from_config(&config.notifications);
+    let api_settings = tend::api::ServeSettings {
+        state_dir: state_dir.clone(),
+        socket_path: tend::paths::socket_path(&state_dir),
+        listen: config.api.listen.clone(),
+        allow_remote: config.api.allow_remote,
+    };
     let handle = supervisor::start(config, supervisor::Options { state_dir: state_dir.clone() });
+    // The same API as `tend up`, so `tend status` and the other commands reach the app.
+    let api = match tauri::async_runtime::block_on(tend::api::serve(handle.clone(), api_settings)) {
+        Ok(server) => server,
+        Err(error) => {
+            if let Err(shutdown) = tauri::async_runtime::block_on(handle.shutdown()) {
+                tracing::warn!(%shutdown, "supervisor shutdown failed");
+            }
+            return Err(error).context("cannot serve the control API");
+        }
+    };
     let prefs = prefs::load(&state_dir);
     let core = Arc::new(Core {
         handle,
@@ -79,6 +107,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
         quitting: AtomicBool::new(false),
         log_follows: Mutex::new(HashMap::new()),
         shown_model: Mutex::new(None),
+        api: Mutex::new(Some(api)),
     });
 
     let app = tauri::Builder::default()
@@ -100,7 +129,7 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
 
     let code = app.run_return(|app, event| {
         if let RunEvent::ExitRequested { api, code, .. } = event {
-            // Closing the last window asks to exit too, and the app stays in the tray then.
+            // Closing the last window requests an exit with no code, and the app stays in the tray then.
             let quitting = app.state::<Arc<Core>>().quitting.load(Ordering::SeqCst);
             if !quitting && code.is_none() {
                 api.prevent_exit();
@@ -154,7 +183,6 @@ fn setup(app: &AppHandle, core: &Arc<Core>, notifications: PolicySettings) -> an
         let app = show_app.clone();
         tauri::async_runtime::spawn(async move { window::open(&app) });
     }));
-    // TODO: serve the control API on the Unix socket once tend::api lands.
     Ok(())
 }
 
@@ -206,6 +234,7 @@ pub fn quit(app: &AppHandle) {
             tracing::warn!(%error, "supervisor shutdown failed");
         }
         core.handle.finished().await;
+        core.shutdown_api().await;
         tray::remove(&app);
         app.exit(0);
     });
@@ -229,9 +258,10 @@ async fn quit_on_signal(app: AppHandle) {
 /// Exits the app when the supervisor ends by itself (e.g. a quit request through the API).
 async fn exit_when_supervisor_ends(app: AppHandle, handle: SupervisorHandle) {
     handle.finished().await;
-    let core = app.state::<Arc<Core>>();
+    let core = app.state::<Arc<Core>>().inner().clone();
     if !core.quitting.swap(true, Ordering::SeqCst) {
         tracing::info!("the supervisor ended; exiting");
+        core.shutdown_api().await;
         tray::remove(&app);
         app.exit(0);
     }

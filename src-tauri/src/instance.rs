@@ -1,10 +1,8 @@
 //! One supervisor per state directory: the app takes `STATE_DIR/tend.lock`
-//! (as `tend up` does) and listens on a small Unix socket next to the API
+//! with the same lock as `tend up` and listens on a small Unix socket next to the API
 //! socket, so that a second `tend-app` can bring the first one's window
 //! forward instead of starting.
 
-use std::fs::File;
-use std::io::{Read, Write};
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -29,10 +27,7 @@ pub enum Claim {
     HeldByOther { pid: Option<u32> },
 }
 
-/// The held lock; released when the process exits.
-pub struct InstanceLock {
-    _lock: fd_lock::RwLockWriteGuard<'static, File>,
-}
+pub use tend::instance::InstanceLock;
 
 /// The socket a running `tend-app` listens on for "show" requests.
 pub fn app_socket_path(state_dir: &Path) -> PathBuf {
@@ -41,41 +36,17 @@ pub fn app_socket_path(state_dir: &Path) -> PathBuf {
 
 /// Takes the lock, or asks the holder to show its window.
 pub async fn claim(state_dir: &Path) -> anyhow::Result<Claim> {
-    std::fs::create_dir_all(state_dir)
-        .with_context(|| format!("cannot create the state directory {}", state_dir.display()))?;
-    let path = state_dir.join(tend::paths::LOCK_FILE);
-    let file = std::fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .create(true)
-        .truncate(false)
-        .open(&path)
-        .with_context(|| format!("cannot open the lock file {}", path.display()))?;
-    // The lock lives as long as the process, so leaking it is the lifetime it needs.
-    let lock: &'static mut fd_lock::RwLock<File> = Box::leak(Box::new(fd_lock::RwLock::new(file)));
-    match lock.try_write() {
-        Ok(mut guard) => {
-            guard.set_len(0).with_context(|| format!("cannot write {}", path.display()))?;
-            write!(&mut *guard, "{}", std::process::id())
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            Ok(Claim::Acquired(InstanceLock { _lock: guard }))
-        }
-        Err(error) if error.kind() == std::io::ErrorKind::WouldBlock => {
-            let pid = read_pid(&path);
+    match InstanceLock::acquire(state_dir) {
+        Ok(lock) => Ok(Claim::Acquired(lock)),
+        Err(tend::instance::LockError::AlreadyRunning { pid, .. }) => {
             if ask_to_show(&app_socket_path(state_dir)).await {
                 Ok(Claim::ShownExisting)
             } else {
                 Ok(Claim::HeldByOther { pid })
             }
         }
-        Err(error) => Err(error).with_context(|| format!("cannot lock {}", path.display())),
+        Err(error) => Err(error).context("cannot take the state directory's lock"),
     }
-}
-
-fn read_pid(path: &Path) -> Option<u32> {
-    let mut text = String::new();
-    File::open(path).ok()?.read_to_string(&mut text).ok()?;
-    text.trim().parse().ok()
 }
 
 async fn ask_to_show(socket: &Path) -> bool {
@@ -84,7 +55,7 @@ async fn ask_to_show(socket: &Path) -> bool {
         match try_show(socket).await {
             Ok(()) => return true,
             Err(error) if tokio::time::Instant::now() >= deadline => {
-                tracing::debug!(socket = %socket.display(), %error, "no tend-app answers");
+                tracing::debug!(socket = %socket.display(), %error, "no tend-app responded on its socket");
                 return false;
             }
             Err(_) => tokio::time::sleep(Duration::from_millis(100)).await,

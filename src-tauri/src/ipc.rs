@@ -36,7 +36,7 @@ impl From<SupervisorError> for IpcError {
 
 type Reply<T> = Result<T, IpcError>;
 
-/// Every command of the IPC contract.
+/// Builds the invoke handler with every command of the IPC contract.
 pub fn handler() -> impl Fn(Invoke<Wry>) -> bool + Send + Sync + 'static {
     tauri::generate_handler![
         snapshot,

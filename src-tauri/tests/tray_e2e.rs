@@ -163,6 +163,12 @@ async fn scenario() {
     })
     .await;
     assert!(!alive(first_pid), "the old web process {first_pid} is still alive");
+    let state_dir = home.path().join("state");
+    let api_pid = wait_for("the API to report web's new pid", || async {
+        api_pid(&state_dir, "web").filter(|pid| *pid == second_pid)
+    })
+    .await;
+    assert_eq!(api_pid, second_pid);
 
     // A crash is one notification naming the component and the diagnosis.
     nix::sys::signal::kill(
@@ -257,4 +263,24 @@ fn submenu_item(layout: &Entry, prefix: &str, label: &str) -> Entry {
         .find(|child| child.label == label)
         .unwrap_or_else(|| panic!("no {label:?} in {submenu:#?}"))
         .clone()
+}
+
+/// Web's pid as `GET /v1/components` on the app's Unix socket reports it.
+fn api_pid(state_dir: &Path, name: &str) -> Option<u32> {
+    use std::io::{Read, Write};
+    let endpoint: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(state_dir.join("endpoint.json")).ok()?)
+            .ok()?;
+    let socket = endpoint["socket"].as_str()?;
+    let mut stream = std::os::unix::net::UnixStream::connect(socket).ok()?;
+    stream
+        .write_all(b"GET /v1/components HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    let (_, body) = response.split_once("\r\n\r\n")?;
+    let snapshot: serde_json::Value = serde_json::from_str(body).ok()?;
+    let component =
+        snapshot["components"].as_array()?.iter().find(|component| component["name"] == name)?;
+    component["pid"].as_u64().map(|pid| pid as u32)
 }

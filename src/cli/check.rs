@@ -40,11 +40,27 @@ pub fn run(global: &GlobalArgs, args: &CheckArgs) -> Exit {
     Exit::Ok
 }
 
-/// Runs the checks made before each start, for every component.
-// TODO: run the preflight module's checks here, print each failure and
-// return Exit::PreflightFailed when one fails.
-fn preflight(_config: &Config) -> Option<Exit> {
-    None
+/// Runs the checks made before each start, for every component, and prints
+/// each problem with its fix. Components that depend on others are checked
+/// as they are now, without starting anything.
+fn preflight(config: &Config) -> Option<Exit> {
+    let lookup = |name: &str| std::env::var(name).ok();
+    let results = crate::preflight::check_all(config, &lookup, &crate::diagnose::NoOwners);
+    let mut failed = 0;
+    for (name, problems) in &results {
+        for problem in problems {
+            eprintln!("{name}: {}", problem.diagnosis.summary);
+            eprintln!("  fix: {}", problem.diagnosis.hint);
+        }
+        if !problems.is_empty() {
+            failed += 1;
+        }
+    }
+    if failed == 0 {
+        return None;
+    }
+    eprintln!("{} of {} failed preflight checks", count(failed, "component"), results.len());
+    Some(Exit::PreflightFailed)
 }
 
 /// "1 error", "3 errors".

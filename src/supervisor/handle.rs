@@ -115,7 +115,6 @@ fn suggestion_suffix(suggestion: &Option<String>) -> String {
 }
 
 /// Commands the actor accepts. Each carries a reply channel.
-#[allow(dead_code)] // TODO: remove once the actor reads every field
 pub(crate) enum Command {
     Snapshot(oneshot::Sender<Snapshot>),
     Detail(String, oneshot::Sender<Result<ComponentDetail, SupervisorError>>),

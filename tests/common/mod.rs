@@ -1,205 +1,369 @@
-//! Helpers shared by the diagnosis and preflight tests: component configs
-//! with defaults, and running a component's command for real with a deadline.
+//! Helpers shared by the integration tests: a `tend up` child process killed
+//! with its process group on drop, an in-process supervisor with its API,
+//! HTTP over the Unix socket and TCP, server-sent event reading, and polling
+//! with a deadline.
 
 #![allow(dead_code)]
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::io::Read;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use tend::config::{Backoff, ComponentConfig, Health, Kind, LogSettings, Requires, RestartPolicy};
-use tend::diagnose::{Diagnosis, ExitInfo, FailureInput, NoOwners, PortOwners};
-use tend::event::Stream;
+use bytes::Bytes;
+use futures_util::{Stream, StreamExt, TryStreamExt};
+use http_body_util::{BodyExt, BodyStream, Full};
+use hyper::{Method, Request, StatusCode};
+use hyper_util::rt::TokioIo;
+use tend::api::{Endpoint, ServeSettings, Server};
+use tend::config::{ComponentConfig, Config};
+use tend::supervisor::{Options, SupervisorHandle};
 
-/// Maximum run time of a test program before the test fails.
-pub const RUN_DEADLINE: Duration = Duration::from_secs(20);
+/// Maximum time any single wait in a test may take.
+pub const DEADLINE: Duration = Duration::from_secs(20);
 
-/// Builds a daemon component running `command` in `cwd` with the documented defaults.
-pub fn component(name: &str, command: &[&str], cwd: &Path) -> ComponentConfig {
-    ComponentConfig {
-        name: name.to_string(),
-        command: command.iter().map(|arg| arg.to_string()).collect(),
-        shell: false,
-        cwd: cwd.to_path_buf(),
-        env: BTreeMap::new(),
-        env_file: None,
-        secret_env: BTreeSet::new(),
-        kind: Kind::Daemon,
-        autostart: true,
-        restart: RestartPolicy::Always,
-        backoff: Backoff {
-            initial: Duration::from_millis(500),
-            max: Duration::from_secs(30),
-            multiplier: 2.0,
-            jitter: 0.2,
-            reset_after: Duration::from_secs(30),
-        },
-        max_restarts: 5,
-        restart_window: Duration::from_secs(60),
-        fatal_retry: Some(Duration::from_secs(300)),
-        min_uptime: Duration::from_secs(5),
-        success_codes: vec![0],
-        stop_signal: 15,
-        stop_timeout: Duration::from_secs(10),
-        requires: Requires::default(),
-        depends_on: BTreeMap::new(),
-        health: Health::default(),
-        max_memory: None,
-        cpu_alert: None,
-        logs: LogSettings { max_size: 1 << 20, max_files: 2, tail_bytes: 64 * 1024 },
-    }
-}
+pub const TEND: &str = env!("CARGO_BIN_EXE_tend");
 
-/// Builds a shell-form component: `sh -c LINE`.
-pub fn shell_component(name: &str, line: &str, cwd: &Path) -> ComponentConfig {
-    let mut config = component(name, &["sh", "-c", line], cwd);
-    config.shell = true;
-    config
-}
-
-/// Writes `contents` to `dir/name`, creating folders, and returns the path.
-pub fn write(dir: &Path, name: &str, contents: &str) -> PathBuf {
-    let path = dir.join(name);
-    if let Some(parent) = path.parent() {
-        std::fs::create_dir_all(parent).expect("create test folder");
-    }
-    std::fs::write(&path, contents).expect("write test file");
-    path
-}
-
-/// Kills the child on drop, so a failing test leaves no process behind.
-pub struct ChildGuard(pub Child);
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        if matches!(self.0.try_wait(), Ok(None)) {
-            let _ = self.0.kill();
-            let _ = self.0.wait();
-        }
-    }
-}
-
-/// The outcome of one real run.
-pub struct Run {
-    pub exit: ExitInfo,
-    pub output: Vec<(Stream, Vec<u8>)>,
-}
-
-impl Run {
-    pub fn stderr(&self) -> String {
-        let lines = self.output.iter().filter(|(stream, _)| *stream == Stream::Err);
-        lines
-            .map(|(_, line)| String::from_utf8_lossy(line).into_owned())
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-}
-
-/// Runs the component's command as the supervisor would (its cwd and env,
-/// stdin from /dev/null) and collects the exit and the output lines.
-pub fn run(config: &ComponentConfig) -> Run {
-    let mut command = Command::new(&config.command[0]);
-    command
-        .args(&config.command[1..])
-        .current_dir(&config.cwd)
-        .envs(&config.env)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let started = Instant::now();
-    let mut guard = ChildGuard(command.spawn().expect("spawn test program"));
-    let mut stdout = guard.0.stdout.take().expect("piped stdout");
-    let mut stderr = guard.0.stderr.take().expect("piped stderr");
-    let out_reader = std::thread::spawn(move || read_all(&mut stdout));
-    let err_reader = std::thread::spawn(move || read_all(&mut stderr));
-    let status = wait_with_deadline(&mut guard.0);
-    let uptime_ms = started.elapsed().as_millis() as u64;
-    let mut output = split_lines(Stream::Out, &out_reader.join().expect("stdout reader"));
-    output.extend(split_lines(Stream::Err, &err_reader.join().expect("stderr reader")));
-    let exit = ExitInfo {
-        code: status.code(),
-        signal: signal_of(&status),
-        uptime_ms,
-        signal_sent_by_tend: false,
-    };
-    Run { exit, output }
-}
-
-fn wait_with_deadline(child: &mut Child) -> std::process::ExitStatus {
-    let deadline = Instant::now() + RUN_DEADLINE;
+/// Polls `check` every 20 ms until it returns `Some`, or panics after [`DEADLINE`].
+pub async fn poll_until<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + DEADLINE;
     loop {
-        if let Some(status) = child.try_wait().expect("wait for test program") {
-            return status;
+        if let Some(value) = check().await {
+            return value;
         }
-        assert!(Instant::now() < deadline, "test program did not exit within {RUN_DEADLINE:?}");
-        std::thread::sleep(Duration::from_millis(10));
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
-fn read_all(pipe: &mut impl Read) -> Vec<u8> {
-    let mut bytes = Vec::new();
-    let _ = pipe.read_to_end(&mut bytes);
-    bytes
-}
-
-fn split_lines(stream: Stream, bytes: &[u8]) -> Vec<(Stream, Vec<u8>)> {
-    let mut lines: Vec<(Stream, Vec<u8>)> =
-        bytes.split(|byte| *byte == b'\n').map(|line| (stream, line.to_vec())).collect();
-    if lines.last().is_some_and(|(_, line)| line.is_empty()) {
-        lines.pop();
+/// Blocking variant of [`poll_until`] for tests without a runtime.
+pub fn poll_until_blocking<T>(what: &str, mut check: impl FnMut() -> Option<T>) -> T {
+    let deadline = Instant::now() + DEADLINE;
+    loop {
+        if let Some(value) = check() {
+            return value;
+        }
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
     }
-    lines
 }
 
-fn signal_of(status: &std::process::ExitStatus) -> Option<String> {
-    use std::os::unix::process::ExitStatusExt;
-    let number = status.signal()?;
-    let signal = nix::sys::signal::Signal::try_from(number).ok()?;
-    Some(signal.as_str().to_string())
+/// A temporary workspace: a state dir, a runtime dir for sockets and a config file.
+pub struct Workspace {
+    pub root: tempfile::TempDir,
 }
 
-/// Runs the component and diagnoses the run with no known port owners.
-pub fn diagnose_run(config: &ComponentConfig) -> (Diagnosis, Run) {
-    diagnose_run_with(config, &NoOwners, false)
+impl Workspace {
+    pub fn new() -> Workspace {
+        Workspace { root: tempfile::tempdir().expect("create a temporary folder") }
+    }
+
+    pub fn state_dir(&self) -> PathBuf {
+        self.root.path().join("state")
+    }
+
+    pub fn runtime_dir(&self) -> PathBuf {
+        self.root.path().join("runtime")
+    }
+
+    /// Writes `tend.toml` and returns its path.
+    pub fn write_config(&self, text: &str) -> PathBuf {
+        let path = self.root.path().join("tend.toml");
+        std::fs::write(&path, text).expect("write tend.toml");
+        path
+    }
+
+    /// Builds a `tend` command with this workspace's state dir and runtime dir.
+    pub fn tend(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(TEND);
+        command
+            .args(args)
+            .arg("--state-dir")
+            .arg(self.state_dir())
+            .env("XDG_RUNTIME_DIR", self.runtime_dir())
+            .env_remove("TEND_CONFIG")
+            .env_remove("TEND_STATE_DIR")
+            .env("NO_COLOR", "1")
+            .current_dir(self.root.path())
+            .stdin(Stdio::null());
+        command
+    }
+
+    /// Runs a `tend` client command to completion.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.tend(args).output().expect("run tend")
+    }
+
+    pub fn endpoint(&self) -> Option<Endpoint> {
+        Endpoint::read(&self.state_dir().join("endpoint.json")).ok().flatten()
+    }
+
+    /// Waits for `endpoint.json` with a pid of `pid`.
+    pub fn wait_for_endpoint(&self, pid: u32) -> Endpoint {
+        poll_until_blocking("endpoint.json", || self.endpoint().filter(|found| found.pid == pid))
+    }
 }
 
-/// Runs the component and diagnoses the run.
-pub fn diagnose_run_with(
-    config: &ComponentConfig,
-    owners: &dyn PortOwners,
-    sent_signal: bool,
-) -> (Diagnosis, Run) {
-    let run = run(config);
-    let input = FailureInput {
-        component: config,
-        exit: &run.exit,
-        output: &run.output,
-        sent_signal,
-        owners,
+/// A `tend up` child in its own process group, killed with the group on drop.
+pub struct TendUp {
+    pub child: Child,
+}
+
+impl TendUp {
+    pub fn spawn(workspace: &Workspace, config: &Path, extra: &[&str]) -> TendUp {
+        use std::os::unix::process::CommandExt;
+        let mut command = workspace.tend(&["up", "--config", config.to_str().expect("utf-8 path")]);
+        command.args(extra).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
+        TendUp { child: command.spawn().expect("spawn tend up") }
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Waits for the process to exit by itself, with a deadline.
+    pub fn wait_exit(&mut self) -> std::process::ExitStatus {
+        poll_until_blocking("tend up to exit", || self.child.try_wait().expect("try_wait"))
+    }
+
+    pub fn signal(&self, signal: nix::sys::signal::Signal) {
+        nix::sys::signal::kill(nix::unistd::Pid::from_raw(self.pid() as i32), signal)
+            .expect("signal tend up");
+    }
+}
+
+impl Drop for TendUp {
+    fn drop(&mut self) {
+        let group = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        // The group may be gone already; then there is nothing to kill.
+        let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
+        let _ = self.child.wait();
+    }
+}
+
+/// Builds a component running a shell loop that prints `tick N` every 100 ms.
+pub fn ticker(name: &str, dir: &Path) -> ComponentConfig {
+    let script = "i=0; while true; do i=$((i+1)); echo tick $i; sleep 0.1; done";
+    ComponentConfig::with_defaults(
+        name,
+        vec!["sh".into(), "-c".into(), script.into()],
+        dir.to_path_buf(),
+    )
+}
+
+/// A supervisor and its API running inside the test process.
+pub struct InProcess {
+    pub handle: SupervisorHandle,
+    pub server: Option<Server>,
+    pub workspace: Workspace,
+}
+
+impl InProcess {
+    /// Starts the supervisor with `components` and serves the API; `listen`
+    /// turns on TCP.
+    pub async fn start(components: Vec<ComponentConfig>, listen: Option<&str>) -> InProcess {
+        let workspace = Workspace::new();
+        std::fs::create_dir_all(workspace.state_dir()).expect("create the state dir");
+        let mut config = Config::empty(workspace.root.path());
+        config.components = components
+            .into_iter()
+            .map(|component| (component.name.clone(), component))
+            .collect::<BTreeMap<_, _>>();
+        let handle = tend::supervisor::start(config, Options { state_dir: workspace.state_dir() });
+        let settings = ServeSettings {
+            state_dir: workspace.state_dir(),
+            socket_path: workspace.runtime_dir().join("tend").join("test.sock"),
+            listen: listen.map(str::to_string),
+            allow_remote: false,
+        };
+        let server = tend::api::serve(handle.clone(), settings).await.expect("serve the api");
+        InProcess { handle, server: Some(server), workspace }
+    }
+
+    pub fn socket(&self) -> PathBuf {
+        self.server.as_ref().expect("server running").socket_path().to_path_buf()
+    }
+
+    pub fn http_addr(&self) -> std::net::SocketAddr {
+        self.server.as_ref().and_then(Server::http_addr).expect("tcp listener")
+    }
+
+    pub fn token(&self) -> String {
+        std::fs::read_to_string(self.workspace.state_dir().join("api-token"))
+            .expect("read api-token")
+            .trim()
+            .to_string()
+    }
+
+    /// Stops every component, then the API.
+    pub async fn shutdown(mut self) {
+        self.handle.shutdown().await.expect("shut the supervisor down");
+        if let Some(server) = self.server.take() {
+            server.shutdown().await;
+        }
+    }
+
+    /// Waits until `name` reaches `state` in the snapshot.
+    pub async fn wait_for_state(&self, name: &str, state: &str) {
+        let what = format!("{name} to be {state}");
+        poll_until(&what, || async {
+            let snapshot = self.handle.snapshot().await.ok()?;
+            let component = snapshot.component(name)?;
+            (component.state.as_str() == state).then_some(())
+        })
+        .await
+    }
+}
+
+impl Drop for InProcess {
+    fn drop(&mut self) {
+        // A test that failed before `shutdown` still must not leave components
+        // running: kill their process groups (each component leads its own).
+        if self.server.is_none() {
+            return;
+        }
+        let handle = self.handle.clone();
+        let snapshot = tokio::task::block_in_place(|| {
+            tokio::runtime::Handle::current().block_on(handle.snapshot())
+        });
+        for pid in snapshot.iter().flat_map(|snapshot| &snapshot.components).filter_map(|c| c.pid) {
+            let _ = nix::sys::signal::killpg(
+                nix::unistd::Pid::from_raw(pid as i32),
+                nix::sys::signal::Signal::SIGKILL,
+            );
+        }
+    }
+}
+
+/// A response read to its end.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: hyper::HeaderMap,
+    pub body: Bytes,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|error| panic!("body is not JSON ({error}): {}", self.text()))
+    }
+
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+}
+
+/// Where to send a request.
+#[derive(Clone)]
+pub enum Target {
+    Unix(PathBuf),
+    Tcp(std::net::SocketAddr),
+}
+
+async fn open(target: &Target) -> hyper::client::conn::http1::SendRequest<Full<Bytes>> {
+    async fn handshake<S>(stream: S) -> hyper::client::conn::http1::SendRequest<Full<Bytes>>
+    where
+        S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let (sender, connection) =
+            hyper::client::conn::http1::handshake(TokioIo::new(stream)).await.expect("handshake");
+        tokio::spawn(connection);
+        sender
+    }
+    match target {
+        Target::Unix(path) => {
+            handshake(tokio::net::UnixStream::connect(path).await.expect("connect to the socket"))
+                .await
+        }
+        Target::Tcp(address) => {
+            handshake(tokio::net::TcpStream::connect(address).await.expect("connect over tcp"))
+                .await
+        }
+    }
+}
+
+fn build(
+    method: Method,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<String>,
+) -> Request<Full<Bytes>> {
+    let mut request = Request::builder().method(method).uri(path);
+    let has_host = headers.iter().any(|(name, _)| name.eq_ignore_ascii_case("host"));
+    if !has_host {
+        request = request.header("host", "localhost");
+    }
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    if body.is_some() {
+        request = request.header("content-type", "application/json");
+    }
+    request.body(Full::new(Bytes::from(body.unwrap_or_default()))).expect("valid request")
+}
+
+/// Sends one request and reads the whole response, with a deadline.
+pub async fn send(
+    target: &Target,
+    method: Method,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<String>,
+) -> Reply {
+    let exchange = async {
+        let mut sender = open(target).await;
+        let response = sender.send_request(build(method, path, headers, body)).await.expect("send");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.expect("read body").to_bytes();
+        Reply { status, headers, body }
     };
-    (tend::diagnose::diagnose(&input), run)
+    tokio::time::timeout(DEADLINE, exchange).await.expect("request timed out")
 }
 
-/// Checks whether `program` can be run, for tests that need an optional interpreter.
-pub fn have(program: &str) -> bool {
-    Command::new(program)
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok()
+pub async fn get(target: &Target, path: &str) -> Reply {
+    send(target, Method::GET, path, &[], None).await
 }
 
-/// Maps one pid to a component name.
-pub struct OnePid {
-    pub pid: u32,
-    pub component: String,
+pub async fn post(target: &Target, path: &str, body: serde_json::Value) -> Reply {
+    send(target, Method::POST, path, &[], Some(body.to_string())).await
 }
 
-impl PortOwners for OnePid {
-    fn component_of_pid(&self, pid: u32) -> Option<String> {
-        (pid == self.pid).then(|| self.component.clone())
-    }
+/// Opens a server-sent event stream and returns its events.
+pub async fn events(
+    target: &Target,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> impl Stream<Item = eventsource_stream::Event> + Unpin {
+    use eventsource_stream::Eventsource;
+    let mut sender = open(target).await;
+    let response =
+        sender.send_request(build(Method::GET, path, headers, None)).await.expect("send");
+    assert_eq!(response.status(), StatusCode::OK, "event stream {path}");
+    let frames = BodyStream::new(response.into_body())
+        .try_filter_map(|frame| std::future::ready(Ok(frame.into_data().ok())));
+    Box::pin(frames.eventsource().map(|event| event.expect("valid event")))
+}
+
+/// Reads events until one satisfies `matches`, with a deadline.
+pub async fn next_matching(
+    stream: &mut (impl Stream<Item = eventsource_stream::Event> + Unpin),
+    what: &str,
+    mut matches: impl FnMut(&eventsource_stream::Event) -> bool,
+) -> eventsource_stream::Event {
+    let search = async {
+        while let Some(event) = stream.next().await {
+            if matches(&event) {
+                return event;
+            }
+        }
+        panic!("stream ended before {what}");
+    };
+    tokio::time::timeout(DEADLINE, search)
+        .await
+        .unwrap_or_else(|_| panic!("timed out waiting for {what}"))
 }
