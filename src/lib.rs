@@ -13,8 +13,12 @@ pub mod import;
 pub mod instance;
 pub mod logs;
 pub mod metrics;
+pub mod notify;
 pub mod paths;
 pub mod preflight;
 pub mod process;
 pub mod state;
 pub mod supervisor;
+#[cfg(test)]
+mod test_support;
+pub mod tray_menu;
