@@ -44,18 +44,25 @@ deps:
 		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
 
-ui:
-	@if [ -f ui/package.json ]; then \
-		cd ui && { [ -d node_modules ] || $(NPM) ci --no-audit --no-fund; } && $(NPM) run build; \
-	fi
+# The UI is rebuilt only when its sources change, because the Rust crates
+# that embed ui/dist rebuild whenever it is rewritten.
+UI_SOURCES := $(shell find ui/src ui/index.html ui/package.json ui/package-lock.json \
+	ui/vite.config.ts ui/tsconfig.json -type f 2>/dev/null)
+
+ui: ui/dist/index.html
+
+ui/node_modules/.package-lock.json: ui/package-lock.json
+	cd ui && $(NPM) ci --no-audit --no-fund
+
+ui/dist/index.html: $(UI_SOURCES) ui/node_modules/.package-lock.json
+	cd ui && $(NPM) run build
 
 ui-test: ui
-	@if [ -f ui/package.json ]; then cd ui && $(NPM) test; fi
+	cd ui && $(NPM) test
 
 ui-e2e: ui
-	@if [ -f ui/package.json ] && grep -q '"e2e"' ui/package.json; then \
-		$(CARGO) build --bin tend && cd ui && $(NPM) run e2e; \
-	fi
+	$(CARGO) build --bin tend
+	cd ui && $(NPM) run e2e
 
 check-format:
 	$(CARGO) fmt --all --check

@@ -419,3 +419,33 @@ async fn env_values_arrive_exactly() {
     }
     shutdown(handle).await;
 }
+
+#[tokio::test]
+async fn diagnosis_clears_once_the_next_run_is_stable() {
+    let dir = tempfile::tempdir().unwrap();
+    let marker = dir.path().join("crashed-once");
+    let script = format!(
+        "if [ ! -f '{0}' ]; then touch '{0}'; echo boom >&2; exit 2; fi; exec sleep 60",
+        marker.display()
+    );
+    let mut worker = component("worker", &script, dir.path());
+    worker.min_uptime = Duration::from_millis(300);
+    let handle = start(dir.path(), vec![worker]);
+    let snapshot = wait_until(&handle, "running after a crash", |s| {
+        let worker = s.component("worker").unwrap();
+        worker.state == StateName::Running && worker.restarts == 1
+    })
+    .await;
+    let carried = snapshot.component("worker").unwrap().diagnosis.clone();
+    assert!(carried.is_some_and(|d| d.summary.contains("exit code 2")), "the crash shows at first");
+    wait_until(&handle, "diagnosis cleared", |s| {
+        s.component("worker").unwrap().diagnosis.is_none()
+    })
+    .await;
+    let history = handle.history("worker").await.unwrap();
+    assert!(
+        history.iter().any(|entry| entry.diagnosis.is_some()),
+        "history keeps the crash: {history:?}"
+    );
+    shutdown(handle).await;
+}

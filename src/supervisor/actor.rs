@@ -44,6 +44,11 @@ pub(super) enum Internal {
         run_id: u64,
         report: StopReport,
     },
+    /// A run has lasted `min_uptime`: a diagnosis carried over from before it is stale.
+    Stable {
+        name: String,
+        run_id: u64,
+    },
     /// Stop one component as a step of a multi-component stop; replies when stopped.
     StopStep {
         name: String,
@@ -214,6 +219,7 @@ impl Actor {
             Internal::Exited { name, run_id, status } => self.on_exited(&name, run_id, status),
             Internal::Timer { name, generation } => self.on_timer(&name, generation),
             Internal::StopDone { name, run_id, report } => self.on_stop_done(&name, run_id, report),
+            Internal::Stable { name, run_id } => self.on_stable(&name, run_id),
             Internal::StopStep { name, reply } => {
                 self.begin_stop(&name, super::component::AfterStop::Rest, Some(reply))
             }

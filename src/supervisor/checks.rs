@@ -56,9 +56,8 @@ impl Actor {
                     ProbeRole::Liveness => health.liveness = Some(status),
                 }
                 health.consecutive_failures = failures;
-                if !ok {
-                    health.last_error = error;
-                }
+                // A passing check makes an earlier error history, not news.
+                health.last_error = if ok { None } else { error };
                 self.publish(&name, None);
             }
             ProbeEventKind::Ready => {

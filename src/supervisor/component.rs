@@ -48,6 +48,8 @@ pub struct Component {
     pub tracker: RestartTracker,
     pub last_exit: Option<LastExit>,
     pub diagnosis: Option<Diagnosis>,
+    /// The diagnosis that was showing when the current run started.
+    pub carried_diagnosis: Option<Diagnosis>,
     pub health: Option<HealthSnapshot>,
     pub cpu_percent: Option<f64>,
     pub memory_bytes: Option<u64>,
@@ -80,6 +82,7 @@ impl Component {
             tracker: RestartTracker::default(),
             last_exit: None,
             diagnosis: None,
+            carried_diagnosis: None,
             health: None,
             cpu_percent: None,
             memory_bytes: None,

@@ -138,6 +138,7 @@ impl Actor {
             let _ = internal.send(Internal::Exited { name: watched_name, run_id, status });
         });
         self.set_state(name, StateName::Running);
+        self.schedule_stable_check(name, run_id);
     }
 
     fn on_spawn_failed(&mut self, name: &str, error: crate::process::SpawnError) {
@@ -160,6 +161,35 @@ impl Actor {
         self.set_state(name, StateName::Exited);
         let end = RunEnd { code: Some(127), signaled: false, uptime: std::time::Duration::ZERO };
         self.apply_policy(name, end);
+    }
+
+    /// Arranges for [`Actor::on_stable`] once the new run has lasted `min_uptime`.
+    fn schedule_stable_check(&mut self, name: &str, run_id: u64) {
+        let component = self.components.get_mut(name).expect("caller checked the name");
+        component.carried_diagnosis = component.diagnosis.clone();
+        let delay = component.config.min_uptime;
+        let internal = self.internal.clone();
+        let name = name.to_string();
+        tokio::spawn(async move {
+            tokio::time::sleep(delay).await;
+            let _ = internal.send(Internal::Stable { name, run_id });
+        });
+    }
+
+    /// Clears the diagnosis of an earlier failure once the run that followed
+    /// it has lasted `min_uptime`; the history keeps it.
+    pub fn on_stable(&mut self, name: &str, run_id: u64) {
+        let Some(component) = self.components.get_mut(name) else { return };
+        let current =
+            component.run.as_ref().is_some_and(|run| run.id == run_id && !run.leader_exited);
+        if !current {
+            return;
+        }
+        let carried = component.carried_diagnosis.take();
+        if carried.is_some() && component.diagnosis == carried {
+            component.diagnosis = None;
+            self.publish(name, None);
+        }
     }
 
     pub fn on_exited(
