@@ -146,3 +146,43 @@ async fn stopped_component_stays_stopped_across_restarts() {
     assert_eq!(snapshot.component("worker").unwrap().state, StateName::Stopped);
     shutdown(handle).await;
 }
+
+#[tokio::test]
+async fn watched_config_reloads_by_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tend.toml");
+    let header = "[supervisor]\nstate_dir = \"state\"\nwatch_config = true\n";
+    let web = "\n[components.web]\ncommand = [\"sleep\", \"60\"]\n";
+    std::fs::write(&path, format!("{header}{web}")).unwrap();
+    let handle = start(&path);
+    wait_until(&handle, "web running", all_running(&["web"])).await;
+
+    let worker = "\n[components.worker]\ncommand = [\"sleep\", \"60\"]\n";
+    std::fs::write(&path, format!("{header}{web}{worker}")).unwrap();
+    wait_until(&handle, "worker added by the watcher", all_running(&["web", "worker"])).await;
+    shutdown(handle).await;
+}
+
+#[tokio::test]
+async fn blocked_component_starts_once_its_file_appears() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tend.toml");
+    let config = "[supervisor]\nstate_dir = \"state\"\n\n[components.reader]\n\
+                  command = [\"sh\", \"-c\", \"exec sleep 60\"]\n\
+                  requires = { files = [\"settings.ini\"] }\nbackoff = { initial = \"100ms\", max = \"200ms\" }\n";
+    std::fs::write(&path, config).unwrap();
+    let handle = start(&path);
+    let snapshot = wait_until(&handle, "blocked", |s| {
+        s.component("reader").is_some_and(|c| c.state == StateName::Blocked)
+    })
+    .await;
+    let diagnosis = snapshot.component("reader").unwrap().diagnosis.clone().unwrap();
+    assert!(diagnosis.summary.contains("settings.ini"), "{}", diagnosis.summary);
+    assert!(snapshot.component("reader").unwrap().pid.is_none(), "nothing spawned while blocked");
+
+    std::fs::write(dir.path().join("settings.ini"), "").unwrap();
+    let snapshot =
+        wait_until(&handle, "running once the file exists", all_running(&["reader"])).await;
+    assert!(snapshot.component("reader").unwrap().diagnosis.is_none());
+    shutdown(handle).await;
+}

@@ -54,6 +54,8 @@ pub(super) enum Internal {
         name: String,
         reply: oneshot::Sender<String>,
     },
+    /// The config file changed and `watch_config` is on.
+    ConfigChanged,
     /// The ordered shutdown has stopped everything.
     ShutdownDone,
 }
@@ -88,6 +90,10 @@ impl Actor {
         self.create_components(desired);
         self.start_autostart();
         self.settle();
+        if let (true, Some(path)) = (self.config.supervisor.watch_config, self.config.path.clone())
+        {
+            super::config_watch::spawn(path, self.internal.clone());
+        }
         let mut metrics = tokio::time::interval(METRICS_IDLE);
         metrics.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         let mut watched = false;
@@ -220,6 +226,9 @@ impl Actor {
             Internal::Timer { name, generation } => self.on_timer(&name, generation),
             Internal::StopDone { name, run_id, report } => self.on_stop_done(&name, run_id, report),
             Internal::Stable { name, run_id } => self.on_stable(&name, run_id),
+            Internal::ConfigChanged => {
+                self.reload();
+            }
             Internal::StopStep { name, reply } => {
                 self.begin_stop(&name, super::component::AfterStop::Rest, Some(reply))
             }

@@ -5,6 +5,7 @@ mod actor;
 mod checks;
 mod commands;
 mod component;
+mod config_watch;
 mod deps;
 mod handle;
 mod lifecycle;
