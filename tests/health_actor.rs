@@ -225,6 +225,35 @@ async fn liveness_failure_restarts() {
 }
 
 #[tokio::test]
+async fn failing_liveness_gives_up_at_restart_limit() {
+    // Every run fails its liveness probe (given alone, so failures count from
+    // the start), so the restart limit must end the loop.
+    let server = StatusServer::start(Mode::Unavailable).await;
+    let toml = format!(
+        r#"
+[components.api]
+command = ["sleep", "60"]
+max_restarts = 2
+backoff = {{ initial = "50ms", jitter = 0.0 }}
+
+[components.api.health.liveness]
+http = "{}"
+interval = "50ms"
+timeout = "1s"
+failure_threshold = 2
+"#,
+        server.url()
+    );
+    let stack = Stack::start(&toml);
+    let api = stack.wait_for_state("api", StateName::Fatal).await;
+    assert_eq!(api.restarts, 2, "{api:#?}");
+    assert_eq!(api.pid, None, "no run is left after giving up");
+    let diagnosis = api.diagnosis.as_ref().expect("fatal keeps the probe diagnosis");
+    assert_eq!(diagnosis.kind, DiagnosisKind::HealthCheckFailing);
+    stack.shutdown().await;
+}
+
+#[tokio::test]
 async fn flapping_below_threshold_never_restarts() {
     let server = StatusServer::start(Mode::Ok).await;
     let stack = Stack::start(&probed_sleeper(&server.url()));

@@ -367,6 +367,77 @@ async fn self_daemonizing_child_stays_tracked() {
     shutdown(handle).await;
 }
 
+#[tokio::test]
+async fn restarts_once_daemonized_processes_exit() {
+    let dir = tempfile::tempdir().unwrap();
+    let starts = dir.path().join("starts");
+    // The leader leaves a child that lives for half a second, then exits at once.
+    let script = format!("echo >> '{}'; setsid sleep 0.5 & exit 0", starts.display());
+    let mut forker = component("forker", &script, dir.path());
+    forker.max_restarts = 100;
+    let handle = start(dir.path(), vec![forker]);
+    let snapshot = wait_until(&handle, "exited with a process left", |s| {
+        s.component("forker").unwrap().last_exit.as_ref().is_some_and(|exit| exit.orphans > 0)
+    })
+    .await;
+    assert_eq!(state_of(&snapshot, "forker"), StateName::Exited);
+
+    let snapshot = wait_until(&handle, "a second start", |_| {
+        std::fs::read_to_string(&starts).map(|text| text.lines().count() >= 2).unwrap_or(false)
+    })
+    .await;
+    assert!(snapshot.component("forker").unwrap().restarts >= 1);
+    shutdown(handle).await;
+}
+
+#[tokio::test]
+async fn start_during_stop_starts_again() {
+    let dir = tempfile::tempdir().unwrap();
+    // The component takes a second to stop, so the start arrives while it is stopping.
+    let slow =
+        component("slow", "trap 'sleep 1; exit 0' TERM; while :; do sleep 0.1; done", dir.path());
+    let handle = start(dir.path(), vec![slow]);
+    let running =
+        wait_until(&handle, "running", |s| state_of(s, "slow") == StateName::Running).await;
+    let first_pid = running.component("slow").unwrap().pid.unwrap();
+
+    let stopper = handle.clone();
+    let stop =
+        tokio::spawn(
+            async move { stopper.act(Verb::Stop, Target::Names(vec!["slow".into()])).await },
+        );
+    wait_until(&handle, "stopping", |s| state_of(s, "slow") == StateName::Stopping).await;
+    handle.act(Verb::Start, Target::Names(vec!["slow".into()])).await.unwrap();
+    stop.await.unwrap().unwrap();
+
+    let snapshot = wait_until(&handle, "a new run", |s| {
+        let slow = s.component("slow").unwrap();
+        slow.state == StateName::Running && slow.pid.is_some_and(|pid| pid != first_pid)
+    })
+    .await;
+    let slow = snapshot.component("slow").unwrap();
+    assert_eq!(slow.desired, tend::event::Desired::Running);
+    assert!(!pid_alive(first_pid), "the first run {first_pid} is gone");
+    shutdown(handle).await;
+}
+
+#[tokio::test]
+async fn kill_through_tend_not_blamed_on_oom() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut sleeper = component("sleeper", "exec sleep 60", dir.path());
+    sleeper.restart = tend::config::RestartPolicy::Never;
+    let handle = start(dir.path(), vec![sleeper]);
+    wait_until(&handle, "running", |s| state_of(s, "sleeper") == StateName::Running).await;
+
+    handle.signal("sleeper", 9).await.unwrap();
+    let snapshot =
+        wait_until(&handle, "exited", |s| state_of(s, "sleeper") == StateName::Exited).await;
+    let diagnosis = snapshot.component("sleeper").unwrap().diagnosis.clone().expect("a diagnosis");
+    assert!(diagnosis.summary.contains("from Tend"), "{}", diagnosis.summary);
+    assert!(!diagnosis.hint.contains("OOM"), "no OOM hint: {}", diagnosis.hint);
+    shutdown(handle).await;
+}
+
 async fn wait_for_file(path: &Path) -> String {
     let deadline = tokio::time::Instant::now() + DEADLINE;
     loop {

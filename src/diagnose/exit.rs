@@ -49,15 +49,11 @@ fn signaled(context: &Context<'_>, signal: &str, shell_code: Option<i32>) -> Dia
         None => format!("killed by {signal}"),
     };
     let (summary, hint) = match signal {
-        "SIGKILL" if context.sent_signal => (
-            format!("{cause} from Tend after the stop timeout"),
-            "it did not exit after the stop signal; make it handle the stop signal or raise \
-             stop_timeout"
+        _ if context.sent_signal => (
+            format!("stopped by {signal} from Tend"),
+            "Tend sent it this signal (a stop or `tend signal`); start it again when needed"
                 .to_string(),
         ),
-        _ if context.sent_signal => {
-            (format!("stopped by {signal} from Tend"), "it was asked to stop".to_string())
-        }
         "SIGKILL" => (cause, OOM_HINT.to_string()),
         "SIGSEGV" | "SIGBUS" | "SIGILL" | "SIGFPE" | "SIGABRT" | "SIGSYS" => (
             format!("{cause} ({})", describe(signal)),

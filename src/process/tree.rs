@@ -157,6 +157,23 @@ impl ProcessTree {
         self.live_pids()
     }
 
+    /// Waits until every process of the run has exited, re-scanning for
+    /// processes forked meanwhile. Holds duplicated pidfds, so the tree stays
+    /// free for a stop while this waits.
+    pub fn wait_empty(&mut self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        self.refresh();
+        let pidfds: Vec<OwnedFd> = self
+            .members
+            .values()
+            .filter(|member| !member.exited())
+            .filter_map(|member| member.pidfd.try_clone().ok())
+            .collect();
+        async move {
+            let waits = pidfds.iter().map(|pidfd| wait_exit(pidfd.as_fd()));
+            futures_util::future::join_all(waits).await;
+        }
+    }
+
     /// Sends `signal` to every live process of the run, once each.
     /// Returns how many processes received it.
     pub fn signal(&mut self, signal: i32) -> io::Result<usize> {

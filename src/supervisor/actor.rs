@@ -54,6 +54,11 @@ pub(super) enum Internal {
         name: String,
         reply: oneshot::Sender<String>,
     },
+    /// Every process that outlived a run's leader has exited.
+    LeftoversGone {
+        name: String,
+        run_id: u64,
+    },
     /// The config file changed and `watch_config` is on.
     ConfigChanged,
     /// The ordered shutdown has stopped everything.
@@ -226,6 +231,7 @@ impl Actor {
             Internal::Timer { name, generation } => self.on_timer(&name, generation),
             Internal::StopDone { name, run_id, report } => self.on_stop_done(&name, run_id, report),
             Internal::Stable { name, run_id } => self.on_stable(&name, run_id),
+            Internal::LeftoversGone { name, run_id } => self.on_leftovers_gone(&name, run_id),
             Internal::ConfigChanged => {
                 self.reload();
             }

@@ -8,6 +8,7 @@ use crate::state::StateName;
 
 use super::actor::Actor;
 use super::component::AfterStop;
+use super::policy::RunEnd;
 
 impl Actor {
     /// Runs the preflight checks; returns one diagnosis naming every problem, if any.
@@ -112,12 +113,18 @@ impl Actor {
         }
     }
 
-    /// Restarts a live component because of a failing probe or a resource limit.
+    /// Stops a live component because of a failing probe or a resource limit,
+    /// then restarts it through the restart policy, so the backoff delay and
+    /// `max_restarts` apply as they do to an exit.
     fn restart_for(&mut self, name: &str) {
         let component = self.components.get_mut(name).expect("caller checked the name");
-        component.tracker.restarts += 1;
+        let Some(started) = component.run.as_ref().map(|run| run.started) else { return };
+        let now = tokio::time::Instant::now();
+        let end =
+            RunEnd { code: None, signaled: false, uptime: now.saturating_duration_since(started) };
+        let decision = component.tracker.decide(&component.config, end, now);
         component.push_history(None);
-        self.begin_stop(name, AfterStop::Start, None);
+        self.begin_stop(name, AfterStop::Policy(decision), None);
     }
 
     pub fn sample_metrics(&mut self) {

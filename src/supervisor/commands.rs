@@ -70,6 +70,11 @@ impl Actor {
                 continue;
             }
             component.desired = Desired::Running;
+            if component.state == StateName::Stopping {
+                // The stop in progress ends in a start instead of a rest.
+                component.after_stop = super::component::AfterStop::Start;
+                continue;
+            }
             if component.run.is_some() {
                 continue;
             }
@@ -81,16 +86,14 @@ impl Actor {
         }
         let component = &self.components[name];
         let already = component.run.is_some() && component.state != StateName::Starting;
-        ActionResult {
-            name: name.to_string(),
-            ok: true,
-            message: if already {
-                "already running".to_string()
-            } else {
-                component.state.to_string()
-            },
-            state: component.state,
-        }
+        let message = if component.state == StateName::Stopping {
+            "starting once the stop in progress completes".to_string()
+        } else if already {
+            "already running".to_string()
+        } else {
+            component.state.to_string()
+        };
+        ActionResult { name: name.to_string(), ok: true, message, state: component.state }
     }
 
     fn stop_by_request(
@@ -152,11 +155,19 @@ impl Actor {
     pub fn signal(&mut self, name: &str, signal: i32) -> Result<usize, SupervisorError> {
         self.lookup(name)?;
         let component = self.components.get_mut(name).expect("looked up above");
-        let Some(tree) = component.run.as_mut().and_then(|run| run.tree.as_mut()) else {
+        let Some(run) = component.run.as_mut() else {
             return Err(SupervisorError::Invalid(format!(
                 "{name} has no running process to signal"
             )));
         };
+        let Some(tree) = run.tree.as_mut() else {
+            return Err(SupervisorError::Invalid(format!(
+                "{name} is stopping; it cannot be signalled"
+            )));
+        };
+        if !run.sent_signals.contains(&signal) {
+            run.sent_signals.push(signal);
+        }
         let sent = tree
             .signal(signal)
             .map_err(|error| SupervisorError::Invalid(format!("cannot signal {name}: {error}")))?;

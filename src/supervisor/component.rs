@@ -30,6 +30,9 @@ pub struct Run {
     /// The leader has exited; other processes of the run may still live.
     pub leader_exited: bool,
     pub probes: Option<crate::health::ProbeRunner>,
+    /// Signals sent to this run through `tend signal`, so an exit by one of
+    /// them is not blamed on another process.
+    pub sent_signals: Vec<i32>,
 }
 
 /// What to do once a stop in progress completes.
@@ -37,6 +40,9 @@ pub struct Run {
 pub enum AfterStop {
     Rest,
     Start,
+    /// Apply the restart policy's decision for a run Tend ended because it
+    /// failed a probe or a resource limit.
+    Policy(super::policy::Decision),
 }
 
 pub struct Component {

@@ -124,6 +124,7 @@ impl Actor {
             tree: Some(spawned.tree),
             leader_exited: false,
             probes,
+            sent_signals: Vec::new(),
         });
         component.restart_pending = false;
         component.health = None;
@@ -204,6 +205,7 @@ impl Actor {
         let uptime = Instant::now().saturating_duration_since(run.started);
         let orphans = run.tree.as_mut().map(|tree| tree.members().len()).unwrap_or(0);
         let (code, signal) = exit_parts(&status);
+        let signal_sent_by_tend = signal.is_some_and(|signal| run.sent_signals.contains(&signal));
         let stopping = component.state == StateName::Stopping;
         let exit = LastExit {
             code,
@@ -221,12 +223,13 @@ impl Actor {
             code,
             signal: exit.signal.clone(),
             uptime_ms: exit.uptime_ms,
-            signal_sent_by_tend: false,
+            signal_sent_by_tend,
         };
         if orphans > 0 {
             component.diagnosis = Some(daemonized(&info, orphans));
             component.push_history(Some(exit));
             self.set_state(name, StateName::Exited);
+            self.watch_leftovers(name, run_id);
             return;
         }
         component.run = None;
@@ -238,6 +241,58 @@ impl Actor {
         component.diagnosis = diagnosis;
         component.push_history(Some(exit));
         self.set_state(name, StateName::Exited);
+        self.apply_policy(name, end);
+    }
+
+    /// Arranges for [`Actor::on_leftovers_gone`] once every process that
+    /// outlived the leader has exited.
+    fn watch_leftovers(&mut self, name: &str, run_id: u64) {
+        let component = self.components.get_mut(name).expect("caller checked the name");
+        let Some(tree) = component.run.as_mut().and_then(|run| run.tree.as_mut()) else { return };
+        let all_exited = tree.wait_empty();
+        let internal = self.internal.clone();
+        let name = name.to_string();
+        tokio::spawn(async move {
+            all_exited.await;
+            let _ = internal.send(Internal::LeftoversGone { name, run_id });
+        });
+    }
+
+    /// Ends a run whose leader exited earlier once its last process is gone,
+    /// and applies the restart policy to it. A daemon whose background
+    /// processes all vanished counts as failed, because their exit statuses
+    /// are not the leader's to report; a task is judged by the leader's code.
+    pub fn on_leftovers_gone(&mut self, name: &str, run_id: u64) {
+        let Some(component) = self.components.get_mut(name) else { return };
+        let Some(run) = component.run.as_mut().filter(|run| run.id == run_id) else { return };
+        if component.state != StateName::Exited {
+            return;
+        }
+        let Some(tree) = run.tree.as_mut() else { return };
+        let remaining = tree.members().len();
+        if remaining > 0 {
+            return self.watch_leftovers(name, run_id);
+        }
+        let uptime = Instant::now().saturating_duration_since(run.started);
+        let leader_code = component.last_exit.as_ref().and_then(|exit| exit.code);
+        let code = match component.config.kind {
+            crate::config::Kind::Task => leader_code,
+            crate::config::Kind::Daemon => None,
+        };
+        tracing::info!(
+            component = name,
+            run = run_id,
+            "the processes left after the leader exited are gone"
+        );
+        component.run = None;
+        component.clear_usage();
+        if let Some(diagnosis) = component.diagnosis.as_mut()
+            && diagnosis.kind == DiagnosisKind::Daemonized
+        {
+            diagnosis.summary = "exited, and the processes it left running have exited too".into();
+        }
+        let end = RunEnd { code, signaled: false, uptime };
+        self.publish(name, None);
         self.apply_policy(name, end);
     }
 
@@ -265,6 +320,11 @@ impl Actor {
         } else {
             component.tracker.decide(&component.config, end, Instant::now())
         };
+        self.follow_decision(name, decision, in_fatal_retry);
+    }
+
+    /// Carries out the restart policy's decision for a component that is not running.
+    fn follow_decision(&mut self, name: &str, decision: Decision, in_fatal_retry: bool) {
         match decision {
             Decision::Completed => self.set_state(name, StateName::Completed),
             Decision::Stay => {}
@@ -338,8 +398,10 @@ impl Actor {
             if let Some(reply) = reply {
                 let _ = reply.send("stopped".to_string());
             }
-            if after == AfterStop::Start {
-                self.try_start(name);
+            match after {
+                AfterStop::Rest => {}
+                AfterStop::Start => self.try_start(name),
+                AfterStop::Policy(decision) => self.follow_decision(name, decision, false),
             }
             return;
         };
@@ -393,9 +455,20 @@ impl Actor {
         let after = std::mem::replace(&mut component.after_stop, AfterStop::Rest);
         component.run = None;
         component.clear_usage();
-        self.set_state(name, StateName::Stopped);
-        if after == AfterStop::Start && !self.shutting_down {
-            self.try_start(name);
+        if self.shutting_down {
+            self.set_state(name, StateName::Stopped);
+            return self.drop_if_removed(name);
+        }
+        match after {
+            AfterStop::Rest => self.set_state(name, StateName::Stopped),
+            AfterStop::Start => {
+                self.set_state(name, StateName::Stopped);
+                self.try_start(name);
+            }
+            AfterStop::Policy(decision) => {
+                self.set_state(name, StateName::Exited);
+                self.follow_decision(name, decision, false);
+            }
         }
         self.drop_if_removed(name);
     }

@@ -18,7 +18,7 @@ pub struct RunEnd {
 }
 
 /// What the supervisor does after an exit it did not ask for.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Decision {
     /// A task ended with a success code.
     Completed,

@@ -20,6 +20,9 @@ pub fn allowed(from: StateName, to: StateName) -> bool {
         (Unhealthy, Running | Healthy | Exited | Stopping) => true,
         (Exited, Backoff | Fatal | Completed | Stopped | Stopping) => true,
         (Stopping, Stopped) => true,
+        // A run Tend stopped because it failed its liveness probe or a
+        // resource limit ends as an exit, and the restart policy follows.
+        (Stopping, Exited) => true,
         // A stop request on a resting component.
         (Backoff | Fatal | Blocked | Waiting | Completed, Stopped) => true,
         // A component whose leader exited while others of its processes live on.
@@ -72,6 +75,7 @@ mod tests {
             (Fatal, Stopped),
             (Completed, Starting),
             (Stopping, Stopped),
+            (Stopping, Exited),
             (Running, Stopping),
         ];
         for (from, to) in allowed_cases {
