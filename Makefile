@@ -73,5 +73,6 @@ check-format:
 lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
+# make deps installed every tool the tests use, so a missing one is a failure.
 unit:
-	$(CARGO) test --workspace
+	TEND_REQUIRE_TOOLS=1 $(CARGO) test --workspace

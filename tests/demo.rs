@@ -5,10 +5,14 @@
 mod stack;
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use tend::diagnose::DiagnosisKind;
 use tend::event::Snapshot;
+use tend::notify::{
+    Notification, NotificationKind, NotificationPolicy, NotificationSink, PolicySettings,
+};
 use tend::state::StateName;
 
 use stack::{Stack, component, copy_example, describe, free_port, load_config};
@@ -17,6 +21,9 @@ use stack::{Stack, component, copy_example, describe, free_port, load_config};
 const SETTLE_DEADLINE: Duration = Duration::from_secs(40);
 /// flaky-worker crashes after 20 to 40 s, so its crash and recovery need longer.
 const FLAKY_DEADLINE: Duration = Duration::from_secs(50);
+/// After flaky-worker runs again, "recovered" follows once the run has lasted
+/// the policy's settle time.
+const RECOVERY_DEADLINE: Duration = Duration::from_secs(30);
 
 /// The final state of each component and the diagnosis kind it shows there.
 const EXPECTED: &[(&str, StateName, Option<DiagnosisKind>)] = &[
@@ -60,7 +67,14 @@ async fn demo_components_reach_their_states() {
         ("GHOST_PORT", free_port().to_string()),
     ]);
     let config = load_config(&demo, &overrides);
+    let settings = PolicySettings::from_config(&config.notifications);
     let stack = Stack::start(config, root.path());
+    let notes = Arc::new(Recorder::default());
+    let subscription = stack.handle.subscribe().await.expect("supervisor is running");
+    let policy = NotificationPolicy::new(settings, tokio::time::Instant::now());
+    let (_pause, paused) = tokio::sync::watch::channel(false);
+    let notifier =
+        tokio::spawn(tend::notify::run(policy, subscription.events, paused, notes.clone()));
 
     // Collect the final states first, then check each one apart, so that a
     // missing diagnosis kind does not hide the states of the others.
@@ -95,7 +109,9 @@ async fn demo_components_reach_their_states() {
     );
 
     check_flaky_worker(&stack).await;
+    check_flaky_notifications(&notes).await;
     stack.shutdown().await;
+    notifier.abort();
 }
 
 /// flaky-worker crashes with exit code 3, is diagnosed as a crash and runs again.
@@ -114,7 +130,37 @@ async fn check_flaky_worker(stack: &Stack) {
     let crash = history.iter().find_map(|entry| entry.diagnosis.as_ref());
     let crash_kind = crash.map(|diagnosis| diagnosis.kind);
     assert_eq!(crash_kind, Some(DiagnosisKind::Crashed), "flaky-worker history: {history:#?}");
+}
 
-    // TODO: once the notification policy lands, run it with a recording sink
-    // and assert one failure and one recovery notification for flaky-worker.
+/// Collects what the notification policy sends, as a desktop sink would show it.
+#[derive(Default)]
+struct Recorder(Mutex<Vec<Notification>>);
+
+impl NotificationSink for Recorder {
+    fn send(&self, note: Notification) {
+        self.0.lock().expect("no panic while holding the lock").push(note);
+    }
+}
+
+impl Recorder {
+    fn for_component(&self, name: &str, kind: NotificationKind) -> Vec<Notification> {
+        let notes = self.0.lock().expect("no panic while holding the lock");
+        let matching = notes.iter().filter(|note| note.kind == kind);
+        matching.filter(|note| note.component.as_deref() == Some(name)).cloned().collect()
+    }
+}
+
+/// flaky-worker's crash is one "failed" notification with its diagnosis, and
+/// its next stable run one "recovered".
+async fn check_flaky_notifications(notes: &Recorder) {
+    let end = tokio::time::Instant::now() + RECOVERY_DEADLINE;
+    while notes.for_component("flaky-worker", NotificationKind::Recovered).is_empty() {
+        assert!(tokio::time::Instant::now() < end, "no recovery notification for flaky-worker");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let failed = notes.for_component("flaky-worker", NotificationKind::Failed);
+    assert_eq!(failed.len(), 1, "one failure notification: {failed:#?}");
+    assert!(failed[0].body.contains("exit code 3"), "names the crash: {}", failed[0].body);
+    let recovered = notes.for_component("flaky-worker", NotificationKind::Recovered);
+    assert_eq!(recovered.len(), 1, "one recovery notification: {recovered:#?}");
 }

@@ -7,7 +7,10 @@ mod common;
 use std::net::TcpListener;
 use std::time::Duration;
 
-use common::{OnePid, component, diagnose_run, diagnose_run_with, have, shell_component, write};
+use common::{
+    OnePid, component, diagnose_run, diagnose_run_with, have, may_skip_without, shell_component,
+    write,
+};
 use tend::diagnose::{DiagnosisKind, diagnose_spawn_error};
 
 fn temp() -> tempfile::TempDir {
@@ -336,8 +339,7 @@ fn node_env_message() {
 
 #[test]
 fn ruby_missing_gem() {
-    if !have("ruby") {
-        eprintln!("skipped: ruby is not installed");
+    if may_skip_without("ruby") {
         return;
     }
     let dir = temp();
@@ -354,8 +356,7 @@ fn ruby_missing_gem() {
 
 #[test]
 fn ruby_env_fetch_and_syntax() {
-    if !have("ruby") {
-        eprintln!("skipped: ruby is not installed");
+    if may_skip_without("ruby") {
         return;
     }
     let dir = temp();

@@ -47,7 +47,9 @@ fn schema_validates_full_fixture() {
 fn schema_validates_examples() {
     let validator = jsonschema::validator_for(&schema()).unwrap();
     let mut examples = Vec::new();
-    collect_examples(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples"), &mut examples);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    collect_examples(&root.join("examples"), &mut examples);
+    assert!(examples.contains(&root.join("examples/demo/tend.toml")), "found {examples:?}");
     for path in examples {
         let errors = validation_errors(&validator, &std::fs::read_to_string(&path).unwrap());
         assert!(errors.is_empty(), "{} does not match the schema: {errors:#?}", path.display());

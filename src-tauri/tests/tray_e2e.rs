@@ -217,9 +217,15 @@ async fn scenario() {
         (item.checked == Some(true)).then_some(())
     })
     .await;
-    assert!(
-        std::fs::read_to_string(home.path().join("state/app-prefs.json")).unwrap().contains("true")
-    );
+    // The app saves the switch after it updates the menu, so poll for the file.
+    let prefs = home.path().join("state/app-prefs.json");
+    wait_for("the pause switch saved", || async {
+        std::fs::read_to_string(&prefs).ok().filter(|text| text.contains("true")).map(|_| ())
+    })
+    .await;
+    // Let the 1 s rate limit window of the last notification close first, so
+    // that only the pause can hold back the failure notification below.
+    tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     let sent_before = server.notes().len();
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(fourth_pid as i32),

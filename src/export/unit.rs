@@ -43,7 +43,8 @@ pub fn render(
         let _ = writeln!(unit, "Requires={}", unit_name(dependency));
     }
     let _ = writeln!(unit, "StartLimitIntervalSec={}", seconds(component.restart_window));
-    let _ = writeln!(unit, "StartLimitBurst={}", component.max_restarts);
+    // systemd counts starts and Tend counts restarts, so the first start is one more.
+    let _ = writeln!(unit, "StartLimitBurst={}", component.max_restarts + 1);
 
     unit.push_str("\n[Service]\n");
     service(&mut unit, component, systemd_version, &mut unsupported);
@@ -181,6 +182,13 @@ fn unsupported(component: &ComponentConfig, systemd_version: u32) -> Vec<String>
                 unit_name(dependency)
             ));
         }
+    }
+    for dependency in component.depends_on.keys() {
+        items.push(format!(
+            "depends_on {dependency} gates starts only: Requires={} also stops or restarts \
+             this unit with {dependency}",
+            unit_name(dependency)
+        ));
     }
     if component.backoff.jitter > 0.0 {
         items.push(format!(

@@ -248,6 +248,27 @@ describe("App", () => {
     app.stop();
   });
 
+  it("opens the log panel when the host asks, once the component is known", async () => {
+    let showLogs: ((name: string) => void) | null = null;
+    const transport = fakeTransport({
+      onShowLogs: (handler) => {
+        showLogs = handler;
+        return () => {};
+      },
+    });
+    const app = new App(transport);
+    document.body.replaceChildren(app.element);
+    app.start();
+    const panel = app.element.querySelector(".log-panel") as HTMLElement;
+    expect(showLogs).not.toBeNull();
+    showLogs!("web");
+    expect(panel.hidden).toBe(true);
+    transport.emit({ seq: 1, type: "snapshot", snapshot: snapshot([component()]) } as never);
+    expect(panel.hidden).toBe(false);
+    expect(panel.textContent).toContain("Logs of web");
+    app.stop();
+  });
+
   it("closes the log panel on Escape", async () => {
     const transport = fakeTransport();
     const app = new App(transport);

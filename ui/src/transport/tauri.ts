@@ -2,6 +2,7 @@
 // and one `Channel` per subscription for events and log lines.
 
 import { Channel, invoke } from "@tauri-apps/api/core";
+import { listen } from "@tauri-apps/api/event";
 
 import type {
   ActionResult,
@@ -57,6 +58,26 @@ export class TauriTransport implements Transport {
 
   history(name: string): Promise<HistoryEntry[]> {
     return this.call("history", { name });
+  }
+
+  onShowLogs(handler: (name: string) => void): Unsubscribe {
+    let closed = false;
+    let unlisten: (() => void) | null = null;
+    listen<string>("show-logs", (event) => handler(event.payload))
+      .then((stop) => {
+        if (closed) {
+          stop();
+        } else {
+          unlisten = stop;
+        }
+      })
+      .catch((error: unknown) => {
+        console.warn("cannot listen for show-logs requests", error);
+      });
+    return () => {
+      closed = true;
+      unlisten?.();
+    };
   }
 
   reload(): Promise<ReloadOutcome> {

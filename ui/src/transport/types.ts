@@ -57,4 +57,9 @@ export interface Transport {
   subscribe(handlers: EventHandlers): Unsubscribe;
   /** Delivers the last `n` lines of a component's output, then every new line. */
   tailLogs(name: string, n: number, handlers: LogHandlers): Unsubscribe;
+  /**
+   * Calls `handler` when the host asks to show a component's logs (the tray
+   * menu's or a notification's "Show logs"). Only the app's webview has a host.
+   */
+  onShowLogs?(handler: (name: string) => void): Unsubscribe;
 }

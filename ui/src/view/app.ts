@@ -28,6 +28,9 @@ export class App {
   private frameRequested = false;
   private received = false;
   private unsubscribe: Unsubscribe | null = null;
+  private stopShowLogs: Unsubscribe | null = null;
+  /** A component whose logs were requested before its row arrived. */
+  private pendingLogs: string | null = null;
   private ticker: ReturnType<typeof setInterval> | null = null;
 
   constructor(private readonly transport: Transport) {
@@ -52,6 +55,10 @@ export class App {
       onStatus: (status) => this.header.setConnection(status),
     });
     this.ticker = setInterval(() => this.tickUptimes(), UPTIME_TICK_MS);
+    // A window the app opens for "Show logs" names the component in its URL,
+    // and a window already open gets the request as a host event.
+    this.pendingLogs = new URLSearchParams(window.location.search).get("logs");
+    this.stopShowLogs = this.transport.onShowLogs?.((name) => this.showLogsOf(name)) ?? null;
     document.addEventListener("keydown", (event) => {
       if (event.key === "Escape" && this.logPanel.component !== null) {
         event.preventDefault();
@@ -62,6 +69,7 @@ export class App {
 
   stop(): void {
     this.unsubscribe?.();
+    this.stopShowLogs?.();
     if (this.ticker !== null) {
       clearInterval(this.ticker);
     }
@@ -79,6 +87,9 @@ export class App {
       case "reset":
         this.received = true;
         this.fullRender = true;
+        if (this.pendingLogs !== null) {
+          this.showLogsOf(this.pendingLogs);
+        }
         break;
       case "upsert":
         if (change.added) {
@@ -187,6 +198,17 @@ export class App {
         row.tick(this.store.elapsed(entry, now));
       }
     }
+  }
+
+  /** Opens a component's log panel, or once the component is known. */
+  showLogsOf(name: string): void {
+    if (!this.store.components.has(name)) {
+      this.pendingLogs = name;
+      return;
+    }
+    this.pendingLogs = null;
+    const entry = this.store.components.get(name);
+    this.logPanel.open(name, entry?.snapshot.log_path ?? "", null);
   }
 
   private openLogs(name: string, opener: HTMLElement): void {
