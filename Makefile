@@ -11,12 +11,13 @@ NPM ?= npm
 # for the UI tests, and the servers of the web-stack example.
 APT_PACKAGES := build-essential pkg-config libwebkit2gtk-4.1-dev \
 	libayatana-appindicator3-1 xvfb xauth dbus-daemon dbus-bin \
-	python3 ruby chromium redis-server nginx-light systemd
+	python3 python3-venv ruby chromium redis-server nginx-light systemd
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PYTHON ?= python3
 DEMO_CONFIG := examples/demo/tend.toml
 
-.PHONY: run test deps ui ui-test ui-e2e check-format lint unit bench app
+.PHONY: run test deps ui ui-test ui-e2e check-format lint unit bench bench-smoke app
 
 ## make run: the tray app on the demo stack, or `tend up` with the dashboard
 ## URL printed where there is no display.
@@ -31,7 +32,7 @@ run: deps ui
 	fi
 
 ## make test: formatting, lints, every Rust test, the UI tests.
-test: deps ui check-format lint unit ui-test ui-e2e
+test: deps ui check-format lint unit bench-smoke ui-test ui-e2e
 
 deps:
 	@missing=$$(for package in $(APT_PACKAGES); do \
@@ -76,3 +77,15 @@ lint:
 # make deps installed every tool the tests use, so a missing one is a failure.
 unit:
 	TEND_REQUIRE_TOOLS=1 $(CARGO) test --workspace
+
+## make bench: every scenario against supervisord, PM2 and Horust (installed
+## under benches/.peers/ on first use); writes benches/results/RESULTS.md.
+bench: deps
+	$(CARGO) build --release --bin tend
+	$(PYTHON) benches/run.py --mode full --tend target/release/tend
+
+## make bench-smoke: each scenario once, Tend only, small sizes; fails on any
+## error or lost log byte.
+bench-smoke: deps
+	$(CARGO) build --bin tend
+	$(PYTHON) benches/run.py --mode smoke --tend target/debug/tend

@@ -179,6 +179,54 @@ fn leftovers_stopped_before_new_runs() {
     assert!(guard.all().is_empty(), "left running: {:?}", guard.all());
 }
 
+#[test]
+fn leftover_in_own_session_stopped() {
+    let workspace = Workspace::new();
+    let guard = MarkedGuard::new(&workspace);
+    let marker = workspace.root.path().display();
+    // The leader keeps running and its child moves to a session of its own,
+    // out of the leader's process group.
+    let config = workspace.write_config(&format!(
+        r#"
+[components.rec-forker]
+command = ["sh", "-c", "setsid sleep 61 & exec sleep 60"]
+env = {{ {RUN_MARKER} = "{marker}" }}
+stop_timeout = "3s"
+"#
+    ));
+
+    let first = TendUp::spawn(&workspace, &config, &[]);
+    workspace.wait_for_endpoint(first.pid());
+    let old = poll_until_blocking("the leader and its setsid child", || {
+        let pids = guard.instances("rec-forker");
+        (pids.len() == 2).then_some(pids)
+    });
+    poll_until_blocking("state.json with both processes", || {
+        let text = std::fs::read_to_string(workspace.state_dir().join("state.json")).ok()?;
+        old.iter().all(|pid| text.contains(&format!("\"pid\": {pid}"))).then_some(())
+    });
+
+    first.signal(Signal::SIGKILL);
+    let mut first = first;
+    first.wait_exit();
+    for pid in &old {
+        assert!(pid_alive(*pid), "{pid} survives its supervisor");
+    }
+
+    let second = TendUp::spawn(&workspace, &config, &[]);
+    workspace.wait_for_endpoint(second.pid());
+    poll_until_blocking("two new processes", || {
+        let pids = guard.instances("rec-forker");
+        (pids.len() == 2 && pids.iter().all(|pid| !old.contains(pid))).then_some(())
+    });
+    for pid in &old {
+        assert!(!pid_alive(*pid), "the leftover {pid} was stopped");
+    }
+
+    quit(&workspace, second);
+    assert!(guard.all().is_empty(), "left running: {:?}", guard.all());
+}
+
 /// An unrelated process in its own process group, killed on drop.
 struct Bystander {
     child: Child,

@@ -15,7 +15,7 @@ mod spawn;
 mod tree;
 
 pub use reaper::init_supervisor;
-pub use recover::{boot_id, pid_in_group, start_time, stop_group};
+pub use recover::{boot_id, group_of, pid_in_group, start_time, stop_group};
 pub use signals::{parse_signal, signal_name};
 pub use spawn::{Leader, SpawnError, SpawnSpec, Spawned, spawn};
 pub use tree::{ENV_COMPONENT, ENV_RUN, ProcessTree, StopReport, Survivor};

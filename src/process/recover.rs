@@ -21,6 +21,11 @@ pub fn start_time(pid: u32) -> Option<u64> {
     linux::start_time(pid)
 }
 
+/// The process group of `pid`, or `None` when it is gone.
+pub fn group_of(pid: u32) -> Option<u32> {
+    linux::read_stat(pid).map(|stat| stat.pgid)
+}
+
 /// Whether `pid` belongs to process group `pgid`.
 pub fn pid_in_group(pid: u32, pgid: u32) -> bool {
     linux::read_stat(pid).is_some_and(|stat| stat.pgid == pgid)

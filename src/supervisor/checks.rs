@@ -128,18 +128,29 @@ impl Actor {
     }
 
     pub fn sample_metrics(&mut self) {
+        // The tree's members include processes that left the leader's
+        // descendants with `setsid` and were reparented to the supervisor.
+        let mut members_changed = false;
         let roots: Vec<(String, Vec<u32>)> = self
             .components
             .values_mut()
             .filter_map(|component| {
                 let run = component.run.as_mut()?;
-                let pids = match run.tree.as_mut() {
-                    Some(tree) if run.leader_exited => tree.members(),
-                    _ => vec![run.pid],
+                let mut pids = match run.tree.as_mut() {
+                    Some(tree) => tree.members(),
+                    None => vec![run.pid],
                 };
+                pids.sort_unstable();
+                if run.members != pids {
+                    run.members = pids.clone();
+                    members_changed = true;
+                }
                 Some((component.config.name.clone(), pids))
             })
             .collect();
+        if members_changed {
+            self.persist.mark_dirty();
+        }
         if roots.is_empty() {
             return;
         }

@@ -33,6 +33,9 @@ pub struct Run {
     /// Signals sent to this run through `tend signal`, so an exit by one of
     /// them is not blamed on another process.
     pub sent_signals: Vec<i32>,
+    /// The run's processes at the last metrics sample, recorded in
+    /// `state.json` for crash recovery. Starts as the leader alone.
+    pub members: Vec<u32>,
 }
 
 /// What to do once a stop in progress completes.

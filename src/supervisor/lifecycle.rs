@@ -125,6 +125,7 @@ impl Actor {
             leader_exited: false,
             probes,
             sent_signals: Vec::new(),
+            members: vec![spawned.pid],
         });
         component.restart_pending = false;
         component.health = None;

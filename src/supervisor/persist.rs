@@ -79,12 +79,18 @@ impl Persist {
         }
         // Groups stop in parallel, so start-up waits for the slowest, not the sum.
         let mut stops = Vec::new();
+        let mut groups = std::collections::BTreeSet::new();
         for (name, recorded) in &self.previous.components {
             for process in &recorded.processes {
                 if crate::process::start_time(process.pid) != Some(process.start_time) {
                     continue;
                 }
-                tracing::warn!(component = %name, pid = process.pid, "stopping a process left running by a previous supervisor");
+                tracing::warn!(component = %name, pid = process.pid, pgid = process.pgid, "stopping a process left running by a previous supervisor");
+                // A process that called `setsid` leads a group of its own, so
+                // each distinct group is stopped once.
+                if !groups.insert(process.pgid) {
+                    continue;
+                }
                 let timeout = config
                     .components
                     .get(name)
@@ -123,13 +129,15 @@ impl Persist {
     }
 }
 
+/// Records the desired state and every process of the live run, each with
+/// its own process group, so recovery also finds processes that called `setsid`.
 fn record(component: &Component) -> Recorded {
-    let processes = component
-        .run
-        .iter()
-        .filter_map(|run| {
-            let start_time = crate::process::start_time(run.pid)?;
-            Some(RecordedProcess { pid: run.pid, pgid: run.pgid, start_time })
+    let members = component.run.iter().flat_map(|run| run.members.iter().copied());
+    let processes = members
+        .filter_map(|pid| {
+            let start_time = crate::process::start_time(pid)?;
+            let pgid = crate::process::group_of(pid)?;
+            Some(RecordedProcess { pid, pgid, start_time })
         })
         .collect();
     Recorded { desired: component.desired, processes }
