@@ -118,6 +118,8 @@ async fn component_routes_over_socket() {
     let mut web = ticker("web", dir.path());
     web.env.insert("API_TOKEN".into(), "hunter2".into());
     web.env.insert("MODE".into(), "dev".into());
+    // As if `${API_TOKEN}` had expanded into an argument; sh takes it as $0.
+    web.command.push("--token=hunter2".into());
     let supervisor = InProcess::start(vec![web], None).await;
     let unix = Target::Unix(supervisor.socket());
     supervisor.wait_for_state("web", "running").await;
@@ -132,6 +134,7 @@ async fn component_routes_over_socket() {
     assert_eq!(detail["command"][0], "sh");
     assert_eq!(detail["env"]["API_TOKEN"], "****");
     assert_eq!(detail["env"]["MODE"], "dev");
+    assert_eq!(detail["command"].as_array().unwrap().last().unwrap(), "--token=****");
     assert!(!detail.to_string().contains("hunter2"));
 
     let missing = get(&unix, "/v1/components/webb").await;

@@ -92,6 +92,41 @@ async fn reload_applies_the_difference() {
 }
 
 #[tokio::test]
+async fn changed_probe_applies_without_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tend.toml");
+    let config = |file: &str| {
+        format!(
+            "[supervisor]\nstate_dir = \"state\"\n\n[components.web]\ncommand = [\"sleep\", \"60\"]\n\n\
+             [components.web.health.readiness]\nexec = [\"test\", \"-f\", \"{file}\"]\ninterval = \"100ms\"\n\
+             failure_threshold = 1\n"
+        )
+    };
+    std::fs::write(dir.path().join("first"), "").unwrap();
+    std::fs::write(&path, config("first")).unwrap();
+    let handle = start(&path);
+    let healthy = |snapshot: &Snapshot| {
+        snapshot.component("web").is_some_and(|web| web.state == StateName::Healthy)
+    };
+    let before = wait_until(&handle, "healthy on the first file", healthy).await;
+
+    std::fs::write(&path, config("second")).unwrap();
+    let outcome = handle.reload().await.unwrap();
+    assert!(outcome.ok, "{outcome:?}");
+    assert!(outcome.changed.is_empty(), "a probe change restarts nothing: {outcome:?}");
+    let not_ready = wait_until(&handle, "not ready without the second file", |snapshot| {
+        snapshot.component("web").is_some_and(|web| web.state == StateName::Running)
+    })
+    .await;
+    assert_eq!(pid(&not_ready, "web"), pid(&before, "web"), "the process kept running");
+
+    std::fs::write(dir.path().join("second"), "").unwrap();
+    let after = wait_until(&handle, "healthy on the second file", healthy).await;
+    assert_eq!(pid(&after, "web"), pid(&before, "web"));
+    shutdown(handle).await;
+}
+
+#[tokio::test]
 async fn invalid_reload_touches_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("tend.toml");

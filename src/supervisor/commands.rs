@@ -200,7 +200,7 @@ impl Actor {
             .collect();
         Ok(ComponentDetail {
             snapshot: component.snapshot(),
-            command: config.command.clone(),
+            command: masked_command(config),
             shell: config.shell,
             cwd: config.cwd.display().to_string(),
             env,
@@ -208,4 +208,30 @@ impl Actor {
             history: component.history.iter().cloned().collect(),
         })
     }
+}
+
+/// Shortest secret value that is masked inside command arguments; shorter
+/// ones ("1", "on") would mask unrelated text.
+const MIN_MASKED_LEN: usize = 4;
+
+/// The resolved command with every secret value masked, because `${VAR}`
+/// may have expanded a secret from `env`, `env_file` or the supervisor's
+/// own environment into an argument.
+fn masked_command(config: &crate::config::ComponentConfig) -> Vec<String> {
+    let from_config = config.env.iter().filter(|(name, _)| config.is_secret(name));
+    let from_environment = std::env::vars().filter(|(name, _)| config.is_secret(name));
+    let mut secrets: Vec<String> = from_config
+        .map(|(_, value)| value.clone())
+        .chain(from_environment.map(|(_, value)| value))
+        .filter(|value| value.len() >= MIN_MASKED_LEN)
+        .collect();
+    // Longer values first, so a secret that contains another is masked whole.
+    secrets.sort_by_key(|value| std::cmp::Reverse(value.len()));
+    config
+        .command
+        .iter()
+        .map(|argument| {
+            secrets.iter().fold(argument.clone(), |shown, secret| shown.replace(secret, MASK))
+        })
+        .collect()
 }

@@ -61,6 +61,7 @@ impl Actor {
             self.begin_stop(name, AfterStop::Rest, None);
             outcome.removed.push(name.clone());
         }
+        let mut probes_changed = Vec::new();
         for (name, config) in &new.components {
             match self.components.get_mut(name) {
                 None => outcome.added.push(name.clone()),
@@ -72,9 +73,15 @@ impl Actor {
                     component.log.set_settings(config.logs);
                     component.cpu_alert =
                         config.cpu_alert.map(crate::metrics::CpuAlertTracker::new);
+                    if component.config.health != config.health {
+                        probes_changed.push(name.clone());
+                    }
                     component.config = config.clone();
                 }
             }
+        }
+        for name in &probes_changed {
+            self.restart_probes(name);
         }
         for name in &outcome.changed {
             if self.components[name].run.is_some() {
@@ -96,6 +103,24 @@ impl Actor {
         tracing::info!(added = ?outcome.added, removed = ?outcome.removed, changed = ?outcome.changed, "config reloaded");
         self.emit_reload(&outcome);
         outcome
+    }
+
+    /// Replaces a live run's probes with ones built from the current config,
+    /// so changed probe settings apply without restarting the process.
+    fn restart_probes(&mut self, name: &str) {
+        let component = &self.components[name];
+        let Some(run) = component.run.as_ref() else { return };
+        if run.leader_exited || run.tree.is_none() {
+            return;
+        }
+        let run_id = run.id;
+        let probes = self.start_probes(name, run_id);
+        let component = self.components.get_mut(name).expect("present");
+        if let Some(run) = component.run.as_mut() {
+            // Dropping the old runner aborts its checks.
+            run.probes = probes;
+        }
+        tracing::info!(component = name, "probe settings changed; probes restarted");
     }
 
     /// Drops removed components that have no process left; the rest are
