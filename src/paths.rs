@@ -37,6 +37,12 @@ pub fn find_config(flag: Option<&Path>) -> Option<PathBuf> {
     xdg.is_file().then_some(xdg)
 }
 
+/// The config file used when none is named or found:
+/// `$XDG_CONFIG_HOME/tend/tend.toml`.
+pub fn default_config() -> Option<PathBuf> {
+    Some(xdg_config_home()?.join("tend").join("tend.toml"))
+}
+
 fn xdg_config_home() -> Option<PathBuf> {
     match std::env::var_os("XDG_CONFIG_HOME").filter(|value| !value.is_empty()) {
         Some(dir) => Some(PathBuf::from(dir)),

@@ -79,6 +79,8 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
     // blocks on it.
     let _runtime = tauri::async_runtime::handle().inner().enter();
     tracing::info!(state_dir = %state_dir.display(), components = config.components.len(), "starting");
+    // With nothing to supervise, the window opens at start to say how to add components.
+    let open_window = config.components.is_empty();
 
     let notifications = PolicySettings::from_config(&config.notifications);
     let api_settings = tend::api::ServeSettings {
@@ -121,8 +123,12 @@ pub fn run(args: Args) -> anyhow::Result<ExitCode> {
             // Tauri panics on a setup error, so the cause is logged first.
             setup(app.handle(), &core, notifications).map_err(|error| {
                 tracing::error!("{error:#}");
-                error.into()
-            })
+                error
+            })?;
+            if open_window {
+                crate::window::open(app.handle());
+            }
+            Ok(())
         })
         .build(tauri::generate_context!())
         .context("cannot start the desktop app")?;
@@ -149,9 +155,17 @@ fn init_tracing() {
 
 fn load_config(args: &Args) -> anyhow::Result<Config> {
     let Some(path) = tend::paths::find_config(args.config.as_deref()) else {
-        let dir = std::env::current_dir().context("cannot read the current directory")?;
-        tracing::info!("no tend.toml found; starting with no components");
-        return Ok(Config::empty(&dir));
+        // Reload reads the default location, so a file written there after
+        // start-up needs no restart.
+        let path = tend::paths::default_config();
+        let dir = match path.as_ref().and_then(|path| path.parent()) {
+            Some(dir) => dir.to_path_buf(),
+            None => std::env::current_dir().context("cannot read the current directory")?,
+        };
+        tracing::info!(path = ?path, "no tend.toml found; starting with no components");
+        let mut config = Config::empty(&dir);
+        config.path = path;
+        return Ok(config);
     };
     tend::config::load(&path)
         .map_err(|errors| anyhow::anyhow!("invalid config {}:\n{errors}", path.display()))
