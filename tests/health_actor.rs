@@ -253,6 +253,53 @@ failure_threshold = 2
     stack.shutdown().await;
 }
 
+/// Lists this process's zombie children whose command is `name`.
+fn own_zombies_named(name: &str) -> Vec<u32> {
+    let me = std::process::id().to_string();
+    let mut zombies = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else { continue };
+        let Some(open) = stat.find('(') else { continue };
+        let Some(close) = stat.rfind(')') else { continue };
+        let fields: Vec<&str> = stat[close + 2..].split_whitespace().collect();
+        let zombie = fields.first() == Some(&"Z") && fields.get(1) == Some(&me.as_str());
+        if zombie && &stat[open + 1..close] == name {
+            zombies.push(pid);
+        }
+    }
+    zombies
+}
+
+#[tokio::test]
+async fn exec_probe_leftovers_are_reaped() {
+    // As subreaper, this process inherits what each probe leaves behind.
+    tend::process::init_supervisor().unwrap();
+    let toml = r#"
+[components.api]
+command = ["sleep", "60"]
+health = { exec = ["sh", "-c", "sleep 30 & exit 0"], interval = "100ms" }
+"#;
+    let stack = Stack::start(toml);
+    stack.wait_for_state("api", StateName::Healthy).await;
+    let mut subscription = stack.handle.subscribe().await.unwrap();
+    for round in 0..5 {
+        let what = format!("probe round {round}");
+        next_component_event(&mut subscription, "api", &what, |api| {
+            api.health.as_ref().is_some_and(|health| health.readiness.is_some())
+        })
+        .await;
+    }
+    stack.shutdown().await;
+
+    let deadline = Instant::now() + DEADLINE;
+    while !own_zombies_named("sleep").is_empty() {
+        let zombies = own_zombies_named("sleep");
+        assert!(Instant::now() < deadline, "probe leftovers never reaped: {zombies:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[tokio::test]
 async fn flapping_below_threshold_never_restarts() {
     let server = StatusServer::start(Mode::Ok).await;

@@ -47,7 +47,7 @@ pub(super) async fn run(
 
     // Kills the group when this function returns or its future is dropped,
     // which also ends whatever the probe forked and left running.
-    let _group = child.id().map(group::GroupGuard);
+    let _group = child.id().map(group::GroupGuard::new);
     let stdout = child.stdout.take().map(drain_tail);
     let stderr = child.stderr.take().map(drain_tail);
     let waited = tokio::time::timeout(timeout, child.wait()).await;
@@ -138,9 +138,16 @@ mod group {
         command.process_group(0);
     }
 
-    /// Sends SIGKILL to the process group led by the pid when dropped. A group
-    /// that is already gone is fine.
-    pub(super) struct GroupGuard(pub(super) u32);
+    /// Holds the probe's process group with the reaper, and sends SIGKILL to
+    /// the group when dropped. A group that is already gone is fine.
+    pub(super) struct GroupGuard(u32);
+
+    impl GroupGuard {
+        pub(super) fn new(pid: u32) -> GroupGuard {
+            crate::process::hold_probe_group(pid);
+            GroupGuard(pid)
+        }
+    }
 
     impl Drop for GroupGuard {
         fn drop(&mut self) {
@@ -152,6 +159,7 @@ mod group {
                     tracing::warn!(pid, %error, "failed to kill exec probe process group")
                 }
             }
+            crate::process::release_probe_group(pid);
         }
     }
 }
@@ -162,5 +170,11 @@ mod group {
 
     // TODO: kill the probe's process tree on Windows (a job object); only the
     // leader is killed there, through `kill_on_drop`.
-    pub(super) struct GroupGuard(pub(super) u32);
+    pub(super) struct GroupGuard(u32);
+
+    impl GroupGuard {
+        pub(super) fn new(pid: u32) -> GroupGuard {
+            GroupGuard(pid)
+        }
+    }
 }

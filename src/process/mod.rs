@@ -15,6 +15,7 @@ mod spawn;
 mod tree;
 
 pub use reaper::init_supervisor;
+pub(crate) use reaper::{hold_probe_group, release_probe_group};
 pub use recover::{boot_id, group_of, pid_in_group, start_time, stop_group};
 pub use signals::{parse_signal, signal_name};
 pub use spawn::{Leader, SpawnError, SpawnSpec, Spawned, spawn};

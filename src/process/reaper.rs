@@ -77,6 +77,22 @@ impl Registry {
     }
 }
 
+/// Registers the process group of a probe command, which runs outside any
+/// component run, so that processes it forks and leaves to us are reaped.
+/// `pid` leads the group and tokio waits for it, so it is never reaped here.
+pub(crate) fn hold_probe_group(pid: u32) {
+    let mut registry = registry();
+    registry.add_leader(pid);
+    registry.hold_session(pid);
+}
+
+/// Ends [`hold_probe_group`] once the probe's group has been killed.
+pub(crate) fn release_probe_group(pid: u32) {
+    let mut registry = registry();
+    registry.remove_leader(pid);
+    registry.release_session(pid);
+}
+
 static REGISTRY: OnceLock<Mutex<Registry>> = OnceLock::new();
 
 /// Locks the registry. A panic elsewhere while holding it leaves plain sets
