@@ -129,6 +129,26 @@ async fn scenario() {
             .await;
     let menu = TrayMenu::of_item(&connection, &sender, &service).await;
 
+    // A second tend-app on the same state directory hands over to the first and exits.
+    let second = Command::new(env!("CARGO_BIN_EXE_tend-app"))
+        .arg("--config")
+        .arg(config_dir.join("tend.toml"))
+        .arg("--state-dir")
+        .arg(home.path().join("state"))
+        .env("XDG_RUNTIME_DIR", &runtime_dir)
+        .env("XDG_CONFIG_HOME", home.path().join("config"))
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("cannot start a second tend-app");
+    let second = tokio::task::spawn_blocking(move || second.wait_with_output()).await.unwrap();
+    let second = second.expect("the second tend-app ran");
+    let said = String::from_utf8_lossy(&second.stderr).to_string()
+        + &String::from_utf8_lossy(&second.stdout);
+    assert!(second.status.success(), "second tend-app: {}\n{said}", second.status);
+    assert!(said.contains("brought forward"), "second tend-app output: {said}");
+
     // The menu shows the component running, with the fixed items.
     let layout = wait_for("web running in the menu", || async {
         let layout = menu.layout(&connection).await;
