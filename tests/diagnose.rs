@@ -493,6 +493,36 @@ fn python_address_in_use_from_port_env() {
     drop(listener);
 }
 
+/// Parses one component from TOML, for settings such as probes and `requires`.
+fn component_from_toml(dir: &std::path::Path, text: &str) -> tend::config::ComponentConfig {
+    let path = dir.join("tend.toml");
+    let config = tend::config::parse_str(text, &path, &|_| None).expect("valid config");
+    config.components.into_values().next().expect("one component")
+}
+
+#[test]
+fn python_address_in_use_port_candidates() {
+    // Python's message names no port, so the port comes from the probe URL
+    // or from `requires.ports`.
+    let dir = temp();
+    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let port = listener.local_addr().expect("address").port();
+    let script = "import socket, sys\ns = socket.socket()\ns.bind(('127.0.0.1', int(sys.argv[1])))\n";
+    write(dir.path(), "server.py", script);
+    let command = format!("command = [\"python3\", \"server.py\", \"{port}\"]");
+    let from_probe = format!(
+        "[components.api]\n{command}\nhealth = {{ http = \"http://127.0.0.1:{port}/health\" }}\n"
+    );
+    let from_requires = format!("[components.api]\n{command}\nrequires = {{ ports = [{port}] }}\n");
+    for text in [from_probe, from_requires] {
+        let (diagnosis, _) = diagnose_run(&component_from_toml(dir.path(), &text));
+        assert_eq!(diagnosis.kind, DiagnosisKind::AddressInUse, "{text}");
+        let expected = format!("address already in use: port {port} held by ");
+        assert!(diagnosis.summary.starts_with(&expected), "{text}: {}", diagnosis.summary);
+    }
+    drop(listener);
+}
+
 #[test]
 fn node_address_in_use_names_component() {
     let dir = temp();
