@@ -50,9 +50,27 @@ fn corpus_files(dir: &Path) -> Vec<(String, Format, PathBuf)> {
     files
 }
 
-/// Gives every variable a value, so that `${VAR}` from the input expands.
-fn any_env(name: &str) -> Option<String> {
-    Some(format!("value-of-{name}"))
+/// Runs the real `tend check --config-only` on `text` in an environment
+/// holding only PATH and the variables the import's header says it needs,
+/// so a variable missing from that list fails the check.
+fn check_config_only(text: &str, dir: &Path) -> Result<(), String> {
+    let path = dir.join("tend.toml");
+    std::fs::write(&path, text).unwrap();
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_tend"));
+    command.args(["check", "--config-only", "--config"]).arg(&path).env_clear();
+    command.env("PATH", std::env::var_os("PATH").unwrap_or_default());
+    let listed = text
+        .lines()
+        .find_map(|line| line.strip_prefix("# Tend needs these variables set when it starts: "));
+    for name in listed.into_iter().flat_map(|names| names.split(", ")) {
+        command.env(name, format!("value-of-{name}"));
+    }
+    let output = command.output().expect("tend check runs");
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&output.stderr).into_owned())
+    }
 }
 
 #[test]
@@ -78,10 +96,9 @@ fn corpus_imports_or_names_the_line() {
         match import_file(*format, path) {
             Ok(imported) => {
                 let text = to_toml(&imported);
-                let config_path = out_dir.path().join("tend.toml");
                 if expect_error {
                     failures.push(format!("{name}: expected an error, got a translation:\n{text}"));
-                } else if let Err(errors) = tend::config::parse_str(&text, &config_path, &any_env) {
+                } else if let Err(errors) = check_config_only(&text, out_dir.path()) {
                     failures.push(format!(
                         "{name}: output rejected by the config parser:\n{errors}\n{text}"
                     ));

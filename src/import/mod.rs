@@ -58,9 +58,16 @@ fn note_required_env(imported: &mut Imported) {
             Command::Argv(words) => words.clone(),
             Command::Shell(line) => vec![line.clone()],
         };
-        let values = component.env.iter().map(|(_, value)| value);
-        for text in words.iter().chain(component.cwd.iter()).chain(values) {
-            required.extend(variables_without_default(text));
+        let values = component.env.iter().map(|(_, value)| value.clone());
+        // Tend expands variables in probe fields too.
+        let probes = [&component.readiness, &component.liveness].into_iter().flatten();
+        let probe_texts = probes.flat_map(|probe| match &probe.check {
+            Check::Http(text) | Check::Tcp(text) => vec![text.clone()],
+            Check::Exec(argv) => argv.clone(),
+        });
+        let texts = words.into_iter().chain(component.cwd.clone()).chain(values);
+        for text in texts.chain(probe_texts) {
+            required.extend(variables_without_default(&text));
         }
     }
     if !required.is_empty() {
