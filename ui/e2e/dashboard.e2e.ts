@@ -126,6 +126,39 @@ describe("dashboard against tend up", () => {
     expect(await panel.isHidden()).toBe(true);
   });
 
+  it("works from the keyboard alone", async () => {
+    // Tab from the top of the page to a control, as a keyboard user would.
+    async function tabTo(label: string): Promise<void> {
+      await page.locator("body").focus();
+      for (let presses = 0; presses < 80; presses++) {
+        await page.keyboard.press("Tab");
+        const focused = await page.evaluate(() =>
+          document.activeElement?.getAttribute("aria-label"),
+        );
+        if (focused === label) {
+          return;
+        }
+      }
+      throw new Error(`Tab never reached "${label}"`);
+    }
+
+    await tabTo("Logs of ticker");
+    await page.keyboard.press("Enter");
+    const panel = page.locator(".log-panel");
+    expect(await panel.isVisible()).toBe(true);
+    await page.keyboard.press("Escape");
+    expect(await panel.isHidden()).toBe(true);
+
+    const before = await poll(() => pidOf("ticker"), "a pid on ticker");
+    await tabTo("Restart ticker");
+    await page.keyboard.press("Enter");
+    const after = await poll(async () => {
+      const pid = await pidOf("ticker");
+      return pid !== null && pid !== before ? pid : null;
+    }, "a new pid on ticker after Enter on Restart");
+    expect(after).not.toBe(before);
+  });
+
   it("refuses a request without the token", async () => {
     const response = await fetch(`${supervisor.baseUrl}/v1/components`);
     expect(response.status).toBe(401);
