@@ -279,6 +279,48 @@ mod tests {
         }
     }
 
+    /// One case of the table the UI's header tests read as well, so the
+    /// header, the tray and the CLI agree.
+    #[derive(serde::Deserialize)]
+    struct SharedCase {
+        components: Vec<SharedComponent>,
+        aggregate: Aggregate,
+        summary: String,
+    }
+
+    #[derive(serde::Deserialize)]
+    struct SharedComponent {
+        state: StateName,
+        last_exit_code: Option<i32>,
+        restart_pending: bool,
+        failed: bool,
+    }
+
+    #[test]
+    fn shared_aggregate_cases() {
+        let text = include_str!("../tests/fixtures/aggregate-cases.json");
+        let cases: Vec<SharedCase> = serde_json::from_str(text).unwrap();
+        assert!(!cases.is_empty());
+        for case in cases {
+            let facts: Vec<FailureFacts> = case
+                .components
+                .iter()
+                .map(|component| FailureFacts {
+                    state: component.state,
+                    last_exit_code: component.last_exit_code,
+                    last_exit_signaled: false,
+                    restart_pending: component.restart_pending,
+                })
+                .collect();
+            for (component, facts) in case.components.iter().zip(&facts) {
+                assert_eq!(is_failed(*facts), component.failed, "{facts:?}");
+            }
+            let states: Vec<StateName> = facts.iter().map(|facts| facts.state).collect();
+            assert_eq!(aggregate(facts.iter().copied()), case.aggregate, "{states:?}");
+            assert_eq!(Counts::from_facts(facts).summary(), case.summary, "{states:?}");
+        }
+    }
+
     #[test]
     fn summary_names_running_and_failing() {
         use StateName::*;

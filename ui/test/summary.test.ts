@@ -1,3 +1,7 @@
+import { readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
 import { describe, expect, it } from "vitest";
 
 import { aggregateOf, countsOf, summaryOf } from "../src/model/summary";
@@ -30,6 +34,28 @@ describe("aggregateOf", () => {
   it("counts an exit the core flags as failed", () => {
     expect(aggregateOf([{ state: "exited", failed: true }])).toBe("failed");
     expect(aggregateOf([{ state: "exited", failed: false }])).toBe("degraded");
+  });
+});
+
+describe("the core's shared aggregate table", () => {
+  // The core's `state` tests read the same file, so the header matches the tray and CLI.
+  const path = join(
+    dirname(fileURLToPath(import.meta.url)),
+    "../../tests/fixtures/aggregate-cases.json",
+  );
+  const cases = JSON.parse(readFileSync(path, "utf8")) as {
+    components: { state: StateName; failed: boolean }[];
+    aggregate: Aggregate;
+    summary: string;
+  }[];
+
+  it("has cases", () => {
+    expect(cases.length).toBeGreaterThan(0);
+  });
+
+  it.each(cases.map((entry) => [entry.summary, entry] as const))("%s", (_, entry) => {
+    expect(aggregateOf(entry.components)).toBe(entry.aggregate);
+    expect(summaryOf(countsOf(entry.components))).toBe(entry.summary);
   });
 });
 
