@@ -418,7 +418,9 @@ async fn cpu_percent_matches_proc() {
     let ticks_before = cpu_ticks(pid);
     let mut readings = Vec::new();
     let mut last = snapshot.component("spin").unwrap().cpu_percent;
-    while started.elapsed() < Duration::from_secs(4) {
+    // Compare over the window in which three new samples arrive.
+    while readings.len() < 3 {
+        assert!(started.elapsed() < DEADLINE, "samples every second while watched: {readings:?}");
         tokio::time::sleep(Duration::from_millis(100)).await;
         let current = stack.handle.snapshot().await.unwrap().component("spin").unwrap().cpu_percent;
         if current != last {
@@ -430,13 +432,11 @@ async fn cpu_percent_matches_proc() {
         (cpu_ticks(pid) - ticks_before) as f64 / ticks_per_second / started.elapsed().as_secs_f64()
             * 100.0;
 
-    assert!(readings.len() >= 2, "samples every second while watched: {readings:?}");
     let reported = readings.iter().sum::<f64>() / readings.len() as f64;
     assert!(measured > 10.0, "the busy loop ran: {measured:.1}%");
     assert!(
         (reported - measured).abs() < 20.0,
         "reported {reported:.1}% ({readings:?}) vs /proc {measured:.1}%"
     );
-    assert!(started.elapsed() < DEADLINE);
     stack.shutdown().await;
 }
