@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use nix::sys::signal::{Signal, kill};
 use nix::unistd::Pid;
-use tend::event::Snapshot;
+use tend::event::{ProbeStatus, Snapshot};
 use tend::state::StateName;
 
 use stack::{Stack, component, copy_example, free_port, load_config, pid_alive};
@@ -115,6 +115,8 @@ async fn web_stack_survives_redis_kill() {
         .await;
     let app = component(&snapshot, "app");
     assert_eq!(app.state, StateName::Running, "the app keeps running without redis: {app:?}");
+    let readiness = app.health.as_ref().and_then(|health| health.readiness);
+    assert_eq!(readiness, Some(ProbeStatus::Failing), "its readiness probe fails: {app:?}");
 
     let snapshot = stack
         .wait_until("redis to restart and the stack to recover", HEALTHY_DEADLINE, |snapshot| {
