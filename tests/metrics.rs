@@ -110,13 +110,22 @@ fn allocation_shows_in_memory() {
 
 #[test]
 fn grandchildren_are_summed() {
-    let allocate = "import time; b = b'\\x01' * (50 * 1024 * 1024); print('ready', flush=True); time.sleep(60)";
+    // Each python marks the end of its allocation with a file named by its
+    // pid. Reading "ready" lines from the shared stdout pipe missed one now
+    // and then while other tests ran, though both pythons were up.
+    let marks = tempfile::tempdir().unwrap();
+    let allocate = format!(
+        "import os, time; b = b'\\x01' * (50 * 1024 * 1024); \
+         open(os.path.join('{}', str(os.getpid())), 'w').close(); time.sleep(60)",
+        marks.path().display()
+    );
     let script = format!(
         "sh -c \"python3 -u -c \\\"{allocate}\\\" & wait\" & python3 -u -c \"{allocate}\" & wait"
     );
     let child = ChildGuard::spawn(&["sh", "-c", &script]);
-    child.wait_for_line("ready");
-    child.wait_for_line("ready");
+    support::poll_until("both pythons to allocate", || {
+        (std::fs::read_dir(marks.path()).ok()?.count() == 2).then_some(())
+    });
     let mut sampler = Sampler::new();
 
     let usage = sampler.sample(&roots("tree", &[child.pid()])).remove(0);
@@ -156,11 +165,14 @@ fn extra_pids_are_counted() {
     let orphan = ChildGuard::spawn(&["sleep", "60"]);
     let mut sampler = Sampler::new();
 
-    let usage = sampler.sample(&roots("web", &[leader.pid(), orphan.pid()])).remove(0);
+    // A process caught in the middle of exec shows no resident memory yet.
+    let usage = support::poll_until("both processes resident", || {
+        let usage = sampler.sample(&roots("web", &[leader.pid(), orphan.pid()])).remove(0);
+        (usage.memory_bytes > 0).then_some(usage)
+    });
     let mut expected = vec![leader.pid(), orphan.pid()];
     expected.sort_unstable();
     assert_eq!(usage.pids, expected);
-    assert!(usage.memory_bytes > 0);
 }
 
 #[test]
