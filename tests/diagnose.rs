@@ -507,7 +507,8 @@ fn python_address_in_use_port_candidates() {
     let dir = temp();
     let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
     let port = listener.local_addr().expect("address").port();
-    let script = "import socket, sys\ns = socket.socket()\ns.bind(('127.0.0.1', int(sys.argv[1])))\n";
+    let script =
+        "import socket, sys\ns = socket.socket()\ns.bind(('127.0.0.1', int(sys.argv[1])))\n";
     write(dir.path(), "server.py", script);
     let command = format!("command = [\"python3\", \"server.py\", \"{port}\"]");
     let from_probe = format!(
