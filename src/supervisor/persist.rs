@@ -85,10 +85,12 @@ impl Persist {
                 if crate::process::start_time(process.pid) != Some(process.start_time) {
                     continue;
                 }
-                tracing::warn!(component = %name, pid = process.pid, pgid = process.pgid, "stopping a process left running by a previous supervisor");
-                // A process that called `setsid` leads a group of its own, so
-                // each distinct group is stopped once.
-                if !groups.insert(process.pgid) {
+                // The same process (its start time matches), so its group now
+                // is the one to stop, also when it called `setsid` after the
+                // state file was written.
+                let pgid = crate::process::group_of(process.pid).unwrap_or(process.pgid);
+                tracing::warn!(component = %name, pid = process.pid, pgid, "stopping a process left running by a previous supervisor");
+                if !groups.insert(pgid) {
                     continue;
                 }
                 let timeout = config
@@ -96,7 +98,7 @@ impl Persist {
                     .get(name)
                     .map(|component| component.stop_timeout)
                     .unwrap_or(RECOVERY_STOP_TIMEOUT);
-                stops.push(crate::process::stop_group(process.pgid, timeout));
+                stops.push(crate::process::stop_group(pgid, timeout));
             }
         }
         futures_util::future::join_all(stops).await;
