@@ -45,7 +45,10 @@ pub(crate) struct Shared {
     settings: Mutex<LogSettings>,
     file: Mutex<LogFile>,
     ring: Mutex<TailRing>,
-    lines: broadcast::Sender<LogLine>,
+    /// Created on the first subscription: its buffer of
+    /// [`SUBSCRIBER_CAPACITY`] slots would otherwise cost every idle
+    /// component about 100 KiB.
+    lines: Mutex<Option<broadcast::Sender<LogLine>>>,
 }
 
 /// Locks a mutex whose data stays consistent even if a holder panicked.
@@ -65,6 +68,11 @@ impl Shared {
     fn ring(&self) -> MutexGuard<'_, TailRing> {
         lock(&self.ring)
     }
+
+    /// The line sender while anyone subscribes.
+    fn listeners(&self) -> Option<broadcast::Sender<LogLine>> {
+        lock(&self.lines).as_ref().filter(|sender| sender.receiver_count() > 0).cloned()
+    }
 }
 
 impl ComponentLog {
@@ -73,14 +81,13 @@ impl ComponentLog {
         std::fs::create_dir_all(logs_dir)?;
         let path = logs_dir.join(format!("{name}.log"));
         let file = LogFile::open(&path)?;
-        let (lines, _) = broadcast::channel(SUBSCRIBER_CAPACITY);
         let shared = Shared {
             name: name.to_string(),
             path,
             settings: Mutex::new(settings),
             file: Mutex::new(file),
             ring: Mutex::new(TailRing::new(settings.tail_bytes)),
-            lines,
+            lines: Mutex::new(None),
         };
         Ok(ComponentLog { shared: Arc::new(shared) })
     }
@@ -125,7 +132,8 @@ impl ComponentLog {
     /// Subscribes to new lines. A receiver that falls behind gets
     /// `RecvError::Lagged`; it never slows the file writer.
     pub fn subscribe(&self) -> broadcast::Receiver<LogLine> {
-        self.shared.lines.subscribe()
+        let mut lines = lock(&self.shared.lines);
+        lines.get_or_insert_with(|| broadcast::channel(SUBSCRIBER_CAPACITY).0).subscribe()
     }
 
     pub fn path(&self) -> &Path {

@@ -126,7 +126,7 @@ fn emit_lines(
     split: impl FnOnce(&mut dyn FnMut(&[u8], bool)),
 ) {
     let settings = shared.settings();
-    let listening = shared.lines.receiver_count() > 0;
+    let listeners = shared.listeners();
     // Lock order everywhere: file, then ring.
     let mut file = shared.file();
     let mut ring = shared.ring();
@@ -134,9 +134,9 @@ fn emit_lines(
         let (millis, prefix) = clock.now();
         file.write_line(prefix, tag(stream, continued), bytes);
         ring.push(stream, continued, millis, bytes);
-        if listening {
+        if let Some(listeners) = &listeners {
             // An error only means every receiver is gone.
-            let _ = shared.lines.send(LogLine {
+            let _ = listeners.send(LogLine {
                 component: shared.name.clone(),
                 stream,
                 at: format_millis(millis),

@@ -14,7 +14,7 @@ mod signals;
 mod spawn;
 mod tree;
 
-pub use reaper::init_supervisor;
+pub use reaper::{has_orphans, init_supervisor};
 pub(crate) use reaper::{hold_probe_group, release_probe_group};
 pub use recover::{boot_id, group_of, pid_in_group, start_time, stop_group};
 pub use signals::{parse_signal, signal_name};

@@ -77,6 +77,23 @@ impl Registry {
     }
 }
 
+/// Whether the supervisor has a child it did not spawn as a leader: an
+/// orphan of some run, reparented to it as subreaper.
+#[cfg(target_os = "linux")]
+pub fn has_orphans() -> bool {
+    let children = super::linux::own_children();
+    if children.is_empty() {
+        return false;
+    }
+    let registry = registry();
+    children.iter().any(|pid| !registry.is_leader(*pid))
+}
+
+#[cfg(not(target_os = "linux"))]
+pub fn has_orphans() -> bool {
+    false
+}
+
 /// Registers the process group of a probe command, which runs outside any
 /// component run, so that processes it forks and leaves to us are reaped.
 /// `pid` leads the group and tokio waits for it, so it is never reaped here.

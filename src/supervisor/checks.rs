@@ -128,34 +128,35 @@ impl Actor {
     }
 
     pub fn sample_metrics(&mut self) {
-        // The tree's members include processes that left the leader's
-        // descendants with `setsid` and were reparented to the supervisor.
-        let mut members_changed = false;
+        // Processes that left the leader's descendants with `setsid` were
+        // reparented to the supervisor; only the tree finds those. Refreshing
+        // a tree reads the supervisor's children list, so it is done only
+        // while such orphans exist, keeping a sample linear in the components.
+        let orphans = crate::process::has_orphans();
         let roots: Vec<(String, Vec<u32>)> = self
             .components
             .values_mut()
             .filter_map(|component| {
                 let run = component.run.as_mut()?;
-                let mut pids = match run.tree.as_mut() {
-                    Some(tree) => tree.members(),
-                    None => vec![run.pid],
+                let pids = match run.tree.as_mut() {
+                    Some(tree) if run.leader_exited || orphans => tree.members(),
+                    _ => vec![run.pid],
                 };
-                pids.sort_unstable();
-                if run.members != pids {
-                    run.members = pids.clone();
-                    members_changed = true;
-                }
                 Some((component.config.name.clone(), pids))
             })
             .collect();
-        if members_changed {
-            self.persist.mark_dirty();
-        }
         if roots.is_empty() {
             return;
         }
+        let mut members_changed = false;
         for usage in self.sampler.sample(&roots) {
             let Some(component) = self.components.get_mut(&usage.component) else { continue };
+            if let Some(run) = component.run.as_mut()
+                && run.members != usage.pids
+            {
+                run.members = usage.pids.clone();
+                members_changed = true;
+            }
             let changed = component.cpu_percent != usage.cpu_percent
                 || component.memory_bytes != Some(usage.memory_bytes);
             component.cpu_percent = usage.cpu_percent;
@@ -169,6 +170,9 @@ impl Actor {
             } else if changed || alert_changed {
                 self.publish(&name, None);
             }
+        }
+        if members_changed {
+            self.persist.mark_dirty();
         }
     }
 
