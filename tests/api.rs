@@ -346,3 +346,102 @@ async fn logs_follow_streams_new_lines() {
     assert_eq!(number(&next), tail_number + 1);
     supervisor.shutdown().await;
 }
+
+/// Capacity of the supervisor's event channel, a copy of the private
+/// `EVENT_CAPACITY` in src/supervisor/actor.rs. A client further behind than
+/// this gets a resync.
+const EVENT_CAPACITY: u64 = 4096;
+
+#[tokio::test(flavor = "multi_thread")]
+async fn events_lagging_client_gets_resync() {
+    let dir = tempfile::tempdir().unwrap();
+    let supervisor = InProcess::start(vec![ticker("web", dir.path())], None).await;
+    let unix = Target::Unix(supervisor.socket());
+    let mut stream = events(&unix, "/v1/events", &[]).await;
+    let first = next_matching(&mut stream, "the first event", |_| true).await;
+    assert_eq!(first.event, "snapshot", "the stream opens with a snapshot");
+    let first_seq: u64 = first.id.parse().unwrap();
+
+    // The client reads nothing while the supervisor emits four times the
+    // channel's capacity. A reload without a config file is rejected and
+    // emits one `reload` event, with no process to spawn. Socket and HTTP
+    // buffers hold only part of the backlog, so the stream falls behind.
+    let produced = 4 * EVENT_CAPACITY;
+    for _ in 0..produced {
+        let outcome = supervisor.handle.reload().await.expect("supervisor is running");
+        assert!(!outcome.ok, "a supervisor without a config file rejects a reload");
+    }
+
+    let resync =
+        next_matching(&mut stream, "a resync event", |event| event.event == "resync").await;
+    let data: serde_json::Value = serde_json::from_str(&resync.data).unwrap();
+    assert!(data["missed"].as_u64().unwrap() > 0, "resync counts missed events: {data}");
+
+    let fresh = next_matching(&mut stream, "the event after resync", |_| true).await;
+    assert_eq!(fresh.event, "snapshot", "a snapshot follows the resync");
+    let fresh_seq: u64 = fresh.id.parse().unwrap();
+    assert!(
+        fresh_seq >= first_seq + produced,
+        "the snapshot ({fresh_seq}) is newer than every reload (up to {})",
+        first_seq + produced
+    );
+    let snapshot: serde_json::Value = serde_json::from_str(&fresh.data).unwrap();
+    assert_eq!(snapshot["snapshot"]["components"][0]["name"], "web", "the snapshot is whole");
+
+    drop(stream);
+    supervisor.shutdown().await;
+}
+
+/// Checks whether `pid` is a live process (not a zombie).
+fn pid_alive(pid: u64) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|stat| stat.rfind(')').is_some_and(|end| !stat[end..].starts_with(") Z")))
+}
+
+/// Reads a component's state and pid from `GET /v1/components/{name}`.
+async fn state_and_pid(unix: &Target, name: &str) -> (String, Option<u64>) {
+    let detail = get(unix, &format!("/v1/components/{name}")).await.json();
+    let snapshot = &detail["snapshot"];
+    let state = snapshot["state"].as_str().unwrap_or_default().to_string();
+    (state, snapshot["pid"].as_u64())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn component_start_and_restart_routes() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut idle = ticker("idle", dir.path());
+    idle.autostart = false;
+    let supervisor = InProcess::start(vec![ticker("web", dir.path()), idle], None).await;
+    let unix = Target::Unix(supervisor.socket());
+    supervisor.wait_for_state("web", "running").await;
+
+    let (_, first_pid) = state_and_pid(&unix, "web").await;
+    let first_pid = first_pid.expect("running web has a pid");
+    let restart = post(&unix, "/v1/components/web/restart", json!({})).await;
+    assert_eq!(restart.status, StatusCode::OK, "{}", restart.text());
+    assert_eq!(restart.json()["results"][0]["ok"], true, "{}", restart.text());
+    let second_pid = common::poll_until("web running with a new pid", || async {
+        match state_and_pid(&unix, "web").await {
+            (state, Some(pid)) if state == "running" && pid != first_pid => Some(pid),
+            _ => None,
+        }
+    })
+    .await;
+    assert!(!pid_alive(first_pid), "restart ended the first run ({first_pid}), now {second_pid}");
+
+    let (state, pid) = state_and_pid(&unix, "idle").await;
+    assert_eq!(state, "stopped", "idle does not start by itself");
+    assert_eq!(pid, None, "stopped idle has no pid");
+    let start = post(&unix, "/v1/components/idle/start", json!({})).await;
+    assert_eq!(start.status, StatusCode::OK, "{}", start.text());
+    assert_eq!(start.json()["results"][0]["ok"], true, "{}", start.text());
+    supervisor.wait_for_state("idle", "running").await;
+    let (_, pid) = state_and_pid(&unix, "idle").await;
+    assert!(pid.is_some(), "running idle has a pid");
+
+    let missing = post(&unix, "/v1/components/nope/start", json!({})).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND, "{}", missing.text());
+    assert_eq!(missing.json()["kind"], "no-such-component");
+
+    supervisor.shutdown().await;
+}

@@ -3,8 +3,12 @@
 
 mod common;
 
-use common::{InProcess, TendUp, Workspace, ticker};
+use std::io::{BufRead, BufReader};
+use std::time::Duration;
+
+use common::{DEADLINE, InProcess, TendUp, Workspace, poll_until_blocking, ticker};
 use nix::sys::signal::Signal;
+use tend::config::{ComponentConfig, RestartPolicy};
 
 fn stdout(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
@@ -24,18 +28,30 @@ fn status_without_supervisor_exits_3() {
     assert!(message.contains("start one with `tend up`"), "{message}");
 }
 
+/// Counts the lines of a file, 0 when it does not exist.
+fn line_count(path: &std::path::Path) -> usize {
+    std::fs::read_to_string(path).map_or(0, |text| text.lines().count())
+}
+
 #[test]
 fn second_up_refused_naming_first_pid() {
     let workspace = Workspace::new();
-    let config = workspace.write_config("");
+    let starts = workspace.root.path().join("starts");
+    // Each start of web appends a line to `starts`.
+    let config = workspace.write_config(&format!(
+        "[components.web]\ncommand = \"echo start >> '{}'; exec sleep 60\"\nshell = true\n",
+        starts.display()
+    ));
     let first = TendUp::spawn(&workspace, &config, &[]);
     workspace.wait_for_endpoint(first.pid());
+    poll_until_blocking("web started once", || (line_count(&starts) == 1).then_some(()));
 
     let second = workspace
         .tend(&["up", "--config", config.to_str().unwrap()])
         .output()
         .expect("run a second tend up");
-    assert_eq!(second.status.code(), Some(1));
+    assert_eq!(second.status.code(), Some(1), "{}", stderr(&second));
+    assert_eq!(line_count(&starts), 1, "the second tend up started nothing");
     let message = stderr(&second);
     assert!(message.contains(&format!("pid {}", first.pid())), "{message}");
     assert!(message.contains("tend status --state-dir"), "{message}");
@@ -252,7 +268,6 @@ fn invalid_config_exits_1_before_locking() {
 
 #[test]
 fn up_dashboard_flag_prints_url() {
-    use std::io::{BufRead, BufReader};
     let workspace = Workspace::new();
     let config = workspace.write_config("");
     let mut up = TendUp::spawn(&workspace, &config, &["--dashboard"]);
@@ -266,4 +281,187 @@ fn up_dashboard_flag_prints_url() {
         first_line.starts_with(&format!("dashboard: http://{address}/#token=")),
         "{first_line}"
     );
+}
+
+#[test]
+fn sigterm_stops_every_component() {
+    let workspace = Workspace::new();
+    let worker = "\n[components.worker]\ncommand = [\"sleep\", \"60\"]\n";
+    let config = workspace.write_config(&format!("{TICKER_CONFIG}{worker}"));
+    let mut up = TendUp::spawn(&workspace, &config, &[]);
+    workspace.wait_for_endpoint(up.pid());
+    let web = poll_until_blocking("web running", || component_pid(&workspace, "web"));
+    let worker = poll_until_blocking("worker running", || component_pid(&workspace, "worker"));
+
+    up.signal(Signal::SIGTERM);
+    assert_eq!(up.wait_exit().code(), Some(0), "tend up exits 0 on SIGTERM");
+    assert!(!is_running(web), "web ({web}) survived SIGTERM to tend up");
+    assert!(!is_running(worker), "worker ({worker}) survived SIGTERM to tend up");
+}
+
+/// Checks whether `pid` is a live process. A zombie waiting for its new
+/// parent to reap it counts as gone.
+fn is_running(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .is_ok_and(|stat| stat.rfind(')').is_some_and(|end| !stat[end..].starts_with(") Z")))
+}
+
+/// Returns a component's pid from the in-process supervisor, while it has one.
+async fn pid_of(supervisor: &InProcess, name: &str) -> Option<u32> {
+    let snapshot = supervisor.handle.snapshot().await.ok()?;
+    snapshot.component(name)?.pid
+}
+
+/// Builds a component that runs `script` with `sh -c` in `dir`.
+fn shell_component(name: &str, script: &str, dir: &std::path::Path) -> ComponentConfig {
+    let argv = vec!["sh".to_string(), "-c".to_string(), script.to_string()];
+    ComponentConfig::with_defaults(name, argv, dir.to_path_buf())
+}
+
+/// Counts the lines of `path` that equal `text`.
+fn lines_equal(path: &std::path::Path, text: &str) -> usize {
+    std::fs::read_to_string(path).map_or(0, |all| all.lines().filter(|line| *line == text).count())
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn restart_failed_spares_healthy() {
+    let dir = tempfile::tempdir().unwrap();
+    let starts = dir.path().join("starts");
+    // Each start appends the component's name to `starts`, then exits 1.
+    let script = |name: &str| format!("echo {name} >> '{}'; exit 1", starts.display());
+    // `exited` stays exited because its policy never restarts it. `fatal`
+    // gives up after one restart.
+    let mut exited = shell_component("exited", &script("exited"), dir.path());
+    exited.restart = RestartPolicy::Never;
+    let mut fatal = shell_component("fatal", &script("fatal"), dir.path());
+    fatal.max_restarts = 1;
+    fatal.fatal_retry = None;
+    fatal.backoff.initial = Duration::from_millis(10);
+    let supervisor = InProcess::start(vec![ticker("web", dir.path()), exited, fatal], None).await;
+    supervisor.wait_for_state("exited", "exited").await;
+    supervisor.wait_for_state("fatal", "fatal").await;
+    supervisor.wait_for_state("web", "running").await;
+    let web = pid_of(&supervisor, "web").await.expect("running web has a pid");
+    let exited_starts = lines_equal(&starts, "exited");
+    let fatal_starts = lines_equal(&starts, "fatal");
+
+    let workspace = &supervisor.workspace;
+    let output = tokio::task::block_in_place(|| workspace.run(&["restart", "--failed"]));
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(text.contains("exited: restarted"), "{text}");
+    assert!(text.contains("fatal: restarted"), "{text}");
+    assert!(!text.contains("web"), "web is not failed: {text}");
+
+    common::poll_until("exited and fatal started again", || async {
+        let again = lines_equal(&starts, "exited") > exited_starts
+            && lines_equal(&starts, "fatal") > fatal_starts;
+        again.then_some(())
+    })
+    .await;
+    assert_eq!(pid_of(&supervisor, "web").await, Some(web), "web kept its process");
+    supervisor.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logs_n_prints_last_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = "for i in 1 2 3 4 5 6 7 8 9 10; do echo line $i; done; exec sleep 60";
+    let counter = shell_component("counter", script, dir.path());
+    let supervisor = InProcess::start(vec![counter], None).await;
+    let workspace = &supervisor.workspace;
+    let run = |args: &[&str]| tokio::task::block_in_place(|| workspace.run(args));
+    common::poll_until("ten log lines", || async {
+        (stdout(&run(&["logs", "counter"])).lines().count() == 10).then_some(())
+    })
+    .await;
+
+    let output = run(&["logs", "counter", "-n", "3"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "line 8\nline 9\nline 10\n", "the last three lines, in order");
+    supervisor.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logs_since_filters_by_time() {
+    let dir = tempfile::tempdir().unwrap();
+    // Two lines at once, two more once the file `go` exists.
+    let script = "echo early 1; echo early 2; while [ ! -f go ]; do sleep 0.02; done; echo late 1; echo late 2; exec sleep 60";
+    let phases = shell_component("phases", script, dir.path());
+    let supervisor = InProcess::start(vec![phases], None).await;
+    let workspace = &supervisor.workspace;
+    let run = |args: &[&str]| tokio::task::block_in_place(|| workspace.run(args));
+    common::poll_until("the early lines", || async {
+        (stdout(&run(&["logs", "phases"])).lines().count() == 2).then_some(())
+    })
+    .await;
+
+    // Log times have millisecond precision: this pause puts `since` in a
+    // later millisecond than the early lines.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let since = humantime::format_rfc3339_millis(std::time::SystemTime::now()).to_string();
+    std::fs::write(dir.path().join("go"), "").unwrap();
+    common::poll_until("the late lines", || async {
+        (stdout(&run(&["logs", "phases"])).lines().count() == 4).then_some(())
+    })
+    .await;
+
+    let output = run(&["logs", "phases", "--since", &since]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "late 1\nlate 2\n", "only lines at or after {since}");
+    let output = run(&["logs", "phases", "--since", "1h"]);
+    assert_eq!(
+        stdout(&output),
+        "early 1\nearly 2\nlate 1\nlate 2\n",
+        "every line of the last hour"
+    );
+    supervisor.shutdown().await;
+}
+
+/// A child process killed and reaped on drop.
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn logs_follow_prints_new_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let supervisor = InProcess::start(vec![ticker("web", dir.path())], None).await;
+    supervisor.wait_for_state("web", "running").await;
+    let mut command = supervisor.workspace.tend(&["logs", "-f", "web", "-n", "1"]);
+    let mut follower = KillOnDrop(
+        command.stdout(std::process::Stdio::piped()).spawn().expect("spawn tend logs -f"),
+    );
+
+    // A thread reads stdout, so the test can wait for each line with a deadline.
+    let out = follower.0.stdout.take().expect("stdout piped");
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(out).lines().map_while(Result::ok) {
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let number = |line: &str| -> u64 {
+        line.strip_prefix("tick ")
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("not a tick line: {line:?}"))
+    };
+    let next_line = |what: &str| {
+        tokio::task::block_in_place(|| receiver.recv_timeout(DEADLINE))
+            .unwrap_or_else(|error| panic!("no {what} from tend logs -f: {error}"))
+    };
+    let tail = number(&next_line("tail line"));
+    let followed = number(&next_line("followed line"));
+    assert!(followed > tail, "tick {followed} was printed after the tail's tick {tail}");
+    assert!(matches!(follower.0.try_wait(), Ok(None)), "tend logs -f keeps running after printing");
+
+    drop(follower);
+    supervisor.shutdown().await;
 }

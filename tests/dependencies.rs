@@ -1,7 +1,9 @@
 //! Dependency order through the supervisor actor with real processes. A
 //! `healthy` dependency gates the start of its dependent, and a chain starts
 //! in order and stops in reverse. A dependent waits on a restarting
-//! dependency and is blocked by a fatal one. Shutdown never hangs on a waiter.
+//! dependency and is blocked by a fatal one. Neither shutdown nor a stop of a
+//! dependency hangs on a waiter, and the components of one stop level stop in
+//! parallel.
 
 mod in_process;
 
@@ -154,11 +156,11 @@ depends_on = {{ db = "healthy" }}
     assert!(stack.marked_processes().is_empty(), "{:?}", stack.marked_processes());
 }
 
-#[tokio::test]
-async fn shutdown_while_waiting_never_hangs() {
-    let port = free_port();
-    // db runs but never listens, so app waits for it to be healthy.
-    let toml = format!(
+/// Returns the config of two dependents that wait on dependencies that never
+/// become healthy: app on db, which runs but never listens on `port`, and
+/// worker on crasher, which fails at once and stays in a 30 s backoff.
+fn two_waiters(port: u16) -> String {
+    format!(
         r#"
 [components.db]
 command = ["sleep", "60"]
@@ -177,16 +179,25 @@ health = {{ tcp = "127.0.0.1:{port}", start_period = "60s" }}
 command = ["sleep", "60"]
 depends_on = {{ crasher = "healthy" }}
 "#
-    );
-    let stack = Stack::start(&toml);
-    let snapshot = stack
+    )
+}
+
+/// Waits until app and worker of [`two_waiters`] wait on their dependencies.
+async fn wait_for_waiters(stack: &Stack) -> tend::event::Snapshot {
+    stack
         .wait_until("app and worker waiting", |s| {
             state_of(s, "app") == StateName::Waiting
                 && state_of(s, "worker") == StateName::Waiting
                 && state_of(s, "crasher") == StateName::Backoff
                 && state_of(s, "db") == StateName::Running
         })
-        .await;
+        .await
+}
+
+#[tokio::test]
+async fn shutdown_while_waiting_never_hangs() {
+    let stack = Stack::start(&two_waiters(free_port()));
+    let snapshot = wait_for_waiters(&stack).await;
     let db = snapshot.component("db").unwrap().pid.expect("db runs");
     assert!(!stack.marked_processes().is_empty());
 
@@ -222,5 +233,80 @@ depends_on = { db = "started", cache = "started" }
     stack.handle.act(Verb::Start, Target::Names(vec!["cache".into()])).await.unwrap();
     let app = stack.wait_for_state("app", StateName::Running).await;
     assert!(app.waiting_on.is_empty(), "{app:#?}");
+    stack.shutdown().await;
+}
+
+#[tokio::test]
+async fn stop_dependency_of_waiter_never_hangs() {
+    let stack = Stack::start(&two_waiters(free_port()));
+    let snapshot = wait_for_waiters(&stack).await;
+    let db = snapshot.component("db").unwrap().pid.expect("db runs");
+
+    for dependency in ["db", "crasher"] {
+        let stop = stack.handle.act(Verb::Stop, Target::Names(vec![dependency.into()]));
+        let results = tokio::time::timeout(in_process::DEADLINE, stop)
+            .await
+            .unwrap_or_else(|_| panic!("stopping {dependency} timed out"))
+            .expect("the supervisor is running");
+        assert!(results.iter().all(|result| result.ok), "stop {dependency}: {results:?}");
+    }
+
+    let snapshot = stack.handle.snapshot().await.unwrap();
+    assert_eq!(state_of(&snapshot, "db"), StateName::Stopped, "db stopped");
+    assert_eq!(state_of(&snapshot, "crasher"), StateName::Stopped, "crasher stopped");
+    assert!(!pid_alive(db), "db pid {db} survived its stop");
+    for dependent in ["app", "worker"] {
+        let component = snapshot.component(dependent).unwrap();
+        assert!(
+            matches!(component.state, StateName::Waiting | StateName::Stopped),
+            "{dependent} is waiting or stopped: {component:#?}"
+        );
+        assert_eq!(component.pid, None, "{dependent} has not started");
+    }
+    stack.shutdown().await;
+    assert!(stack.marked_processes().is_empty(), "{:?}", stack.marked_processes());
+}
+
+/// How long each component of `stop_level_runs_in_parallel` takes to exit on SIGTERM.
+const SLOW_STOP: Duration = Duration::from_secs(1);
+
+#[tokio::test]
+async fn stop_level_runs_in_parallel() {
+    // Three independent components, so one stop level. Each sleeps in its
+    // SIGTERM trap and appends its name to `ready` once the trap is installed.
+    let slow = |name: &str| {
+        format!(
+            r#"
+[components.{name}]
+command = ["sh", "-c", "trap 'sleep {}; exit 0' TERM; echo {name} >> ready; while :; do sleep 0.05; done"]
+stop_timeout = "10s"
+"#,
+            SLOW_STOP.as_secs()
+        )
+    };
+    let stack = Stack::start(&[slow("a"), slow("b"), slow("c")].concat());
+    stack
+        .wait_until("three traps installed", |_| {
+            std::fs::read_to_string(stack.path("ready")).is_ok_and(|text| text.lines().count() == 3)
+        })
+        .await;
+
+    let started = std::time::Instant::now();
+    let stop = stack.handle.act(Verb::Stop, Target::All);
+    let results = tokio::time::timeout(in_process::DEADLINE, stop)
+        .await
+        .expect("the stop of three components timed out")
+        .expect("the supervisor is running");
+    let elapsed = started.elapsed();
+    assert_eq!(results.len(), 3, "{results:?}");
+    assert!(results.iter().all(|result| result.ok), "{results:?}");
+    assert!(elapsed >= SLOW_STOP, "each trap sleeps {SLOW_STOP:?}, but the stop took {elapsed:?}");
+    // Three stops in a row would take at least 3 s, so this bound leaves room
+    // for a slow machine and still fails a serial stop.
+    assert!(
+        elapsed < Duration::from_millis(2500),
+        "three parallel stops take about {SLOW_STOP:?}, but the stop took {elapsed:?}"
+    );
+    assert!(stack.marked_processes().is_empty(), "{:?}", stack.marked_processes());
     stack.shutdown().await;
 }

@@ -1,7 +1,6 @@
-//! Helpers shared by the integration tests: a `tend up` child process killed
-//! with its process group on drop, an in-process supervisor with its API,
-//! HTTP over the Unix socket and TCP, server-sent event reading, and polling
-//! with a deadline.
+//! Helpers shared by the integration tests: a `tend up` child process stopped
+//! on drop, an in-process supervisor with its API, HTTP over the Unix socket
+//! and TCP, server-sent event reading, and polling with a deadline.
 
 #![allow(dead_code)]
 
@@ -108,7 +107,8 @@ impl Workspace {
     }
 }
 
-/// A `tend up` child in its own process group, killed with the group on drop.
+/// A `tend up` child in its own process group. Dropping it sends SIGTERM,
+/// then kills the group if tend up has not exited by [`DEADLINE`].
 pub struct TendUp {
     pub child: Child,
 }
@@ -139,6 +139,16 @@ impl TendUp {
 impl Drop for TendUp {
     fn drop(&mut self) {
         let group = nix::unistd::Pid::from_raw(self.child.id() as i32);
+        // Components run in their own sessions, out of reach of a group kill,
+        // so a tend up still running gets SIGTERM first, which makes it stop
+        // every component and exit. The group kill follows at the deadline.
+        if matches!(self.child.try_wait(), Ok(None)) {
+            let _ = nix::sys::signal::kill(group, nix::sys::signal::Signal::SIGTERM);
+            let deadline = Instant::now() + DEADLINE;
+            while matches!(self.child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
         // The group may be gone already; then there is nothing to kill.
         let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
         let _ = self.child.wait();
