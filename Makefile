@@ -31,7 +31,8 @@ run: deps ui
 		exec target/release/tend up --config $(DEMO_CONFIG) --dashboard; \
 	fi
 
-## make test: formatting, lints, every Rust test, the UI tests.
+## make test: formatting, lints, every Rust test, the benchmark smoke run and
+## the UI tests.
 test: deps ui check-format lint unit bench-smoke ui-test ui-e2e
 
 deps:

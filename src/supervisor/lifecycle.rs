@@ -338,8 +338,15 @@ impl Actor {
                     attempt = component.tracker.restarts,
                     "restarting after a delay"
                 );
-                self.schedule_timer(name, delay);
-                self.set_state(name, StateName::Backoff);
+                if delay.is_zero() {
+                    // Straight on, without a round trip through the timer wheel
+                    // (which rounds up to the next millisecond).
+                    self.set_state(name, StateName::Backoff);
+                    self.try_start(name);
+                } else {
+                    self.schedule_timer(name, delay);
+                    self.set_state(name, StateName::Backoff);
+                }
             }
             Decision::GiveUp => self.give_up(name, in_fatal_retry),
         }
