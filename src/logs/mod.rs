@@ -69,7 +69,7 @@ impl Shared {
         lock(&self.ring)
     }
 
-    /// The line sender while anyone subscribes.
+    /// Returns the line sender while anyone subscribes.
     fn listeners(&self) -> Option<broadcast::Sender<LogLine>> {
         lock(&self.lines).as_ref().filter(|sender| sender.receiver_count() > 0).cloned()
     }

@@ -77,7 +77,7 @@ impl Registry {
     }
 }
 
-/// Whether the supervisor has a child it did not spawn as a leader: an
+/// Checks whether the supervisor has a child it did not spawn as a leader: an
 /// orphan of some run, reparented to it as subreaper.
 #[cfg(target_os = "linux")]
 pub fn has_orphans() -> bool {

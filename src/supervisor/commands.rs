@@ -214,7 +214,7 @@ impl Actor {
 /// ones ("1", "on") would mask unrelated text.
 const MIN_MASKED_LEN: usize = 4;
 
-/// The resolved command with every secret value masked, because `${VAR}`
+/// Returns the resolved command with every secret value masked, because `${VAR}`
 /// may have expanded a secret from `env`, `env_file` or the supervisor's
 /// own environment into an argument.
 fn masked_command(config: &crate::config::ComponentConfig) -> Vec<String> {
