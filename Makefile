@@ -27,8 +27,8 @@ run: deps ui
 		exec target/release/tend-app --config $(DEMO_CONFIG); \
 	else \
 		echo "no display: running the supervisor headless with the dashboard"; \
-		$(CARGO) build --release --bin tend && \
-		exec target/release/tend up --config $(DEMO_CONFIG) --dashboard; \
+		$(CARGO) build --profile dist --bin tend && \
+		exec target/dist/tend up --config $(DEMO_CONFIG) --dashboard; \
 	fi
 
 ## make test: formatting, lints, every Rust test, the benchmark smoke run and
@@ -82,8 +82,8 @@ unit:
 ## make bench: every scenario against supervisord, PM2 and Horust (installed
 ## under benches/.peers/ on first use); writes benches/results/RESULTS.md.
 bench: deps
-	$(CARGO) build --release --bin tend
-	$(PYTHON) benches/run.py --mode full --tend target/release/tend
+	$(CARGO) build --profile dist --bin tend
+	$(PYTHON) benches/run.py --mode full --tend target/dist/tend
 
 ## make bench-smoke: each scenario once, Tend only, small sizes; fails on any
 ## error or lost log byte.

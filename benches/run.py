@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Run Tend's whole-process benchmarks against supervisord, PM2 and Horust.
 
-    python3 benches/run.py --mode full --tend target/release/tend
+    python3 benches/run.py --mode full --tend target/dist/tend
     python3 benches/run.py --mode smoke --tend target/debug/tend
 
 Full mode installs the missing peers under benches/.peers/ and writes
@@ -40,7 +40,7 @@ def parse_arguments(argv):
     parser.add_argument(
         "--tend",
         type=pathlib.Path,
-        help="tend binary (default: target/release/tend in full mode, "
+        help="tend binary (default: target/dist/tend in full mode, "
         "target/debug/tend in smoke mode)",
     )
     parser.add_argument(
@@ -172,7 +172,7 @@ def main(argv):
     # both signals end the run through the same cleanup.
     signal.signal(signal.SIGINT, raise_keyboard_interrupt)
     signal.signal(signal.SIGTERM, raise_keyboard_interrupt)
-    default_tend = "target/release/tend" if arguments.mode == "full" else "target/debug/tend"
+    default_tend = "target/dist/tend" if arguments.mode == "full" else "target/debug/tend"
     tend = (arguments.tend or REPO_DIR / default_tend).resolve()
     if not tend.exists():
         raise SystemExit(f"tend binary not found: {tend}; build it with cargo build --bin tend")
