@@ -61,6 +61,9 @@ def run(context, tool):
     expected = lines * LOG_LINE_BYTES
     last_tag = b"%09d " % (lines - 1)
     timeout = max(MIN_TIMEOUT_S, SECONDS_PER_MB * total / 1e6)
+    # Earlier runs leave hundreds of MB of dirty pages; the kernel would
+    # throttle whichever writer comes next while writing them back.
+    os.sync()
 
     with ToolRun(context, tool) as run:
         workdir = pathlib.Path(run.workdir)

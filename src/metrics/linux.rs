@@ -12,6 +12,7 @@ const UTIME_FIELD: usize = 11;
 const STIME_FIELD: usize = 12;
 const STARTTIME_FIELD: usize = 19;
 const RSS_FIELD: usize = 21;
+const THREADS_FIELD: usize = 17;
 
 /// Fallbacks for when sysconf fails: USER_HZ is 100 on the mainstream Linux
 /// architectures, and 4 KiB pages are the most common (some arm64 kernels use
@@ -27,6 +28,7 @@ pub(super) struct ProcessReading {
     /// User plus system CPU time, in clock ticks.
     pub(super) cpu_ticks: u64,
     pub(super) rss_bytes: u64,
+    pub(super) threads: u64,
 }
 
 /// Clock ticks per second (`sysconf(_SC_CLK_TCK)`).
@@ -70,6 +72,7 @@ fn parse_stat(text: &str, page_size: u64) -> Option<ProcessReading> {
         start_ticks: field(STARTTIME_FIELD)?,
         cpu_ticks: utime.saturating_add(stime),
         rss_bytes: field(RSS_FIELD)?.saturating_mul(page_size),
+        threads: field(THREADS_FIELD)?,
     })
 }
 
@@ -78,7 +81,15 @@ fn parse_stat(text: &str, page_size: u64) -> Option<ProcessReading> {
 /// NOTE: the children files need a kernel built with CONFIG_PROC_CHILDREN
 /// (present on the Debian kernel the tests run on); without it only the
 /// listed roots are counted.
-pub(super) fn children(pid: u32) -> Vec<u32> {
+pub(super) fn children(pid: u32, threads: u64) -> Vec<u32> {
+    // A single-threaded process (most of them) has one children file, whose
+    // path is known without listing the task folder.
+    if threads == 1 {
+        let Ok(text) = fs::read_to_string(format!("/proc/{pid}/task/{pid}/children")) else {
+            return Vec::new();
+        };
+        return text.split_whitespace().filter_map(|child| child.parse::<u32>().ok()).collect();
+    }
     let Ok(tasks) = fs::read_dir(format!("/proc/{pid}/task")) else { return Vec::new() };
     let mut children = Vec::new();
     for task in tasks.flatten() {
@@ -100,6 +111,7 @@ mod tests {
         assert_eq!(reading.cpu_ticks, 1000);
         assert_eq!(reading.start_ticks, 123456);
         assert_eq!(reading.rss_bytes, 2500 * 4096);
+        assert_eq!(reading.threads, 1);
     }
 
     #[test]
@@ -117,7 +129,8 @@ mod tests {
     #[test]
     fn children_lists_spawned_child() {
         let mut child = std::process::Command::new("sleep").arg("30").spawn().unwrap();
-        let listed = children(std::process::id()).contains(&child.id());
+        let threads = read_process(std::process::id()).unwrap().threads;
+        let listed = children(std::process::id(), threads).contains(&child.id());
         child.kill().unwrap();
         child.wait().unwrap();
         assert!(listed, "child {} not in /proc children", child.id());

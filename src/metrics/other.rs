@@ -8,6 +8,7 @@ pub(super) struct ProcessReading {
     pub(super) start_ticks: u64,
     pub(super) cpu_ticks: u64,
     pub(super) rss_bytes: u64,
+    pub(super) threads: u64,
 }
 
 pub(super) fn ticks_per_second() -> u64 {
@@ -22,6 +23,6 @@ pub(super) fn read_process(_pid: u32) -> Option<ProcessReading> {
     None
 }
 
-pub(super) fn children(_pid: u32) -> Vec<u32> {
+pub(super) fn children(_pid: u32, _threads: u64) -> Vec<u32> {
     Vec::new()
 }

@@ -125,7 +125,7 @@ fn walk_tree(roots: &[u32]) -> Vec<(u32, ProcessReading)> {
         }
         let Some(reading) = platform::read_process(pid) else { continue };
         tree.push((pid, reading));
-        queue.extend(platform::children(pid));
+        queue.extend(platform::children(pid, reading.threads));
     }
     tree
 }
