@@ -76,8 +76,9 @@ lint:
 	$(CARGO) clippy --workspace --all-targets -- -D warnings
 
 # make deps installed every tool the tests use, so a missing one is a failure.
+# Every test binary runs even after one fails, so one run shows every failure.
 unit:
-	TEND_REQUIRE_TOOLS=1 $(CARGO) test --workspace
+	TEND_REQUIRE_TOOLS=1 $(CARGO) test --workspace --no-fail-fast
 
 ## make bench: every scenario against supervisord, PM2 and Horust (installed
 ## under benches/.peers/ on first use); writes benches/results/RESULTS.md.
