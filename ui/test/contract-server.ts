@@ -23,6 +23,8 @@ export interface ContractServer {
   requests: RecordedRequest[];
   /** How many times `/v1/events` was opened. */
   eventConnections: number;
+  /** The rejected reload that later snapshots carry, as the supervisor keeps it. */
+  lastReloadError: { at: string; errors: string[] } | null;
   close(): Promise<void>;
 }
 
@@ -75,7 +77,7 @@ function serveEvents(state: ContractServer, response: ServerResponse): void {
   const snapshotEvent = {
     seq: first ? 1 : 10,
     type: "snapshot",
-    snapshot: snapshot(EVENT_COMPONENTS()),
+    snapshot: { ...snapshot(EVENT_COMPONENTS()), last_reload_error: state.lastReloadError },
   };
   // CRLF line endings and a comment, as a server may send them.
   response.write(
@@ -173,14 +175,11 @@ async function route(
       return json(response, 200, [
         { at: "2025-01-01T00:00:00.000Z", state: "exited", exit: null, diagnosis: null },
       ]);
-    case "POST /v1/reload":
-      return json(response, 422, {
-        ok: false,
-        added: [],
-        removed: [],
-        changed: [],
-        errors: ["tend.toml:3:1: unknown key `comand`"],
-      });
+    case "POST /v1/reload": {
+      const errors = ["tend.toml:3:1: unknown key `comand`"];
+      state.lastReloadError = { at: "2025-01-01T00:00:03.000Z", errors };
+      return json(response, 422, { ok: false, added: [], removed: [], changed: [], errors });
+    }
     case "GET /v1/events":
       return serveEvents(state, response);
     case "GET /v1/components/web/logs":
@@ -206,6 +205,7 @@ export async function startContractServer(staticDir?: string): Promise<ContractS
     url: "",
     requests: [],
     eventConnections: 0,
+    lastReloadError: null,
     close: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
