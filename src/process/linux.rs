@@ -140,10 +140,17 @@ pub fn boot_id() -> Option<String> {
 
 /// Field 22 of `/proc/PID/stat`: the start time in clock ticks after boot.
 pub fn start_time(pid: u32) -> Option<u64> {
+    start_time_and_group(pid).map(|(start_time, _)| start_time)
+}
+
+/// The start time (field 22) and process group (field 5) of `pid`, from one
+/// read of `/proc/PID/stat`.
+pub fn start_time_and_group(pid: u32) -> Option<(u64, u32)> {
     let text = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     let rest = &text[text.rfind(')')? + 1..];
-    // Fields after the command name start at field 3 (state), so field 22 is the 20th.
-    rest.split_ascii_whitespace().nth(19)?.parse().ok()
+    // Fields after the command name start at field 3 (state), so field N is the (N-3)th.
+    let fields: Vec<&str> = rest.split_ascii_whitespace().collect();
+    Some((fields.get(19)?.parse().ok()?, fields.get(2)?.parse().ok()?))
 }
 
 #[cfg(test)]

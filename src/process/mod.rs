@@ -16,7 +16,7 @@ mod tree;
 
 pub use reaper::{has_orphans, init_supervisor};
 pub(crate) use reaper::{hold_probe_group, release_probe_group};
-pub use recover::{boot_id, group_of, pid_in_group, start_time, stop_group};
+pub use recover::{boot_id, pid_in_group, start_time, start_time_and_group, stop_group};
 pub use signals::{parse_signal, signal_name};
 pub use spawn::{Leader, SpawnError, SpawnSpec, Spawned, spawn};
 pub use tree::{ENV_COMPONENT, ENV_RUN, ProcessTree, StopReport, Survivor};

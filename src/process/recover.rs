@@ -21,9 +21,9 @@ pub fn start_time(pid: u32) -> Option<u64> {
     linux::start_time(pid)
 }
 
-/// The process group of `pid`, or `None` when it is gone.
-pub fn group_of(pid: u32) -> Option<u32> {
-    linux::read_stat(pid).map(|stat| stat.pgid)
+/// The start time and current process group of `pid`, or `None` when it is gone.
+pub fn start_time_and_group(pid: u32) -> Option<(u64, u32)> {
+    linux::start_time_and_group(pid)
 }
 
 /// Whether `pid` belongs to process group `pgid`.

@@ -400,18 +400,10 @@ impl Actor {
             return;
         }
         let Some(run) = component.run.as_mut() else {
-            if component.state != StateName::Stopped {
-                self.set_state(name, StateName::Stopped);
-            }
             if let Some(reply) = reply {
                 let _ = reply.send("stopped".to_string());
             }
-            match after {
-                AfterStop::Rest => {}
-                AfterStop::Start => self.try_start(name),
-                AfterStop::Policy(decision) => self.follow_decision(name, decision, false),
-            }
-            return;
+            return self.settle_stopped(name, after);
         };
         let Some(mut tree) = run.tree.take() else { return };
         run.probes = None;
@@ -463,22 +455,24 @@ impl Actor {
         let after = std::mem::replace(&mut component.after_stop, AfterStop::Rest);
         component.run = None;
         component.clear_usage();
-        if self.shutting_down {
-            self.set_state(name, StateName::Stopped);
-            return self.drop_if_removed(name);
-        }
-        match after {
-            AfterStop::Rest => self.set_state(name, StateName::Stopped),
-            AfterStop::Start => {
-                self.set_state(name, StateName::Stopped);
-                self.try_start(name);
-            }
-            AfterStop::Policy(decision) => {
-                self.set_state(name, StateName::Exited);
-                self.follow_decision(name, decision, false);
-            }
-        }
+        self.settle_stopped(name, after);
         self.drop_if_removed(name);
+    }
+
+    /// Moves a component whose processes are all gone to the state `after`
+    /// asks for. During shutdown every component rests.
+    fn settle_stopped(&mut self, name: &str, after: AfterStop) {
+        let after = if self.shutting_down { AfterStop::Rest } else { after };
+        if let AfterStop::Policy(decision) = after {
+            self.set_state(name, StateName::Exited);
+            return self.follow_decision(name, decision, false);
+        }
+        if self.components[name].state != StateName::Stopped {
+            self.set_state(name, StateName::Stopped);
+        }
+        if after == AfterStop::Start {
+            self.try_start(name);
+        }
     }
 }
 

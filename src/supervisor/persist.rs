@@ -82,13 +82,16 @@ impl Persist {
         let mut groups = std::collections::BTreeSet::new();
         for (name, recorded) in &self.previous.components {
             for process in &recorded.processes {
-                if crate::process::start_time(process.pid) != Some(process.start_time) {
+                let Some((start_time, pgid)) = crate::process::start_time_and_group(process.pid)
+                else {
+                    continue;
+                };
+                if start_time != process.start_time {
                     continue;
                 }
                 // The same process (its start time matches), so its group now
                 // is the one to stop, also when it called `setsid` after the
                 // state file was written.
-                let pgid = crate::process::group_of(process.pid).unwrap_or(process.pgid);
                 tracing::warn!(component = %name, pid = process.pid, pgid, "stopping a process left running by a previous supervisor");
                 if !groups.insert(pgid) {
                     continue;
@@ -137,8 +140,7 @@ fn record(component: &Component) -> Recorded {
     let members = component.run.iter().flat_map(|run| run.members.iter().copied());
     let processes = members
         .filter_map(|pid| {
-            let start_time = crate::process::start_time(pid)?;
-            let pgid = crate::process::group_of(pid)?;
+            let (start_time, pgid) = crate::process::start_time_and_group(pid)?;
             Some(RecordedProcess { pid, pgid, start_time })
         })
         .collect();
