@@ -5,24 +5,12 @@
 mod common;
 
 use std::os::unix::process::CommandExt;
-use std::process::{Child, Stdio};
 
-use common::{Workspace, poll_until_blocking};
+use common::{TendUp, Workspace, poll_until_blocking};
 use nix::sys::resource::{Resource, getrlimit, setrlimit};
 
 /// A soft limit below any hard limit a test machine has.
 const STARTING_SOFT_LIMIT: u64 = 256;
-
-/// Kills `tend up`'s process group on drop, when the test fails before `tend quit`.
-struct Guard(Child);
-
-impl Drop for Guard {
-    fn drop(&mut self) {
-        let group = nix::unistd::Pid::from_raw(self.0.id() as i32);
-        let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGKILL);
-        let _ = self.0.wait();
-    }
-}
 
 /// Reads the soft "Max open files" limit of `pid` from `/proc/PID/limits`.
 fn soft_nofile(pid: u32) -> Option<u64> {
@@ -43,7 +31,6 @@ fn nofile_raised_and_restored_for_children() {
     ));
 
     let mut command = workspace.tend(&["up", "--config", config.to_str().unwrap()]);
-    command.stdout(Stdio::null()).stderr(Stdio::null()).process_group(0);
     // SAFETY: setrlimit is async-signal-safe, and the closure touches no
     // memory shared with the parent.
     unsafe {
@@ -52,8 +39,8 @@ fn nofile_raised_and_restored_for_children() {
                 .map_err(std::io::Error::from)
         });
     }
-    let up = Guard(command.spawn().expect("spawn tend up"));
-    let pid = up.0.id();
+    let mut up = TendUp::from_command(command);
+    let pid = up.pid();
     workspace.wait_for_endpoint(pid);
 
     assert_eq!(soft_nofile(pid), Some(hard), "tend up raised its soft limit to the hard one");
@@ -63,8 +50,7 @@ fn nofile_raised_and_restored_for_children() {
     assert_eq!(child_limit.trim(), STARTING_SOFT_LIMIT.to_string(), "children get the old limit");
 
     // Components run in sessions of their own, so quit stops them.
-    let quit = workspace.tend(&["quit"]).output().expect("tend quit runs");
+    let quit = workspace.run(&["quit"]);
     assert!(quit.status.success(), "{}", String::from_utf8_lossy(&quit.stderr));
-    let mut up = up;
-    poll_until_blocking("tend up to exit", || up.0.try_wait().expect("try_wait"));
+    assert_eq!(up.wait_exit().code(), Some(0));
 }

@@ -395,12 +395,12 @@ async fn start_during_stop_starts_again() {
     let dir = tempfile::tempdir().unwrap();
     // SIGTERM stays ignored across exec, so the stop lasts until the SIGKILL
     // after `stop_timeout` (2 s) and the start arrives while it is stopping.
-    // The file says the trap is in place, since a stop before it would be quick.
+    // The file marks the trap in place, since a stop before it would be quick.
     let ready = dir.path().join("ready");
-    let script = format!("trap '' TERM; touch '{}'; exec sleep 60", ready.display());
+    let script = format!("trap '' TERM; echo ready > '{}'; exec sleep 60", ready.display());
     let slow = component("slow", &script, dir.path());
     let handle = start(dir.path(), vec![slow]);
-    wait_for_file_created(&ready).await;
+    wait_for_file(&ready).await;
     let running =
         wait_until(&handle, "running", |s| state_of(s, "slow") == StateName::Running).await;
     let first_pid = running.component("slow").unwrap().pid.unwrap();
@@ -440,14 +440,6 @@ async fn kill_through_tend_not_blamed_on_oom() {
     assert!(diagnosis.summary.contains("from Tend"), "{}", diagnosis.summary);
     assert!(!diagnosis.hint.contains("OOM"), "no OOM hint: {}", diagnosis.hint);
     shutdown(handle).await;
-}
-
-async fn wait_for_file_created(path: &Path) {
-    let deadline = tokio::time::Instant::now() + DEADLINE;
-    while !path.exists() {
-        assert!(tokio::time::Instant::now() < deadline, "{} never appeared", path.display());
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
 }
 
 async fn wait_for_file(path: &Path) -> String {

@@ -115,9 +115,15 @@ pub struct TendUp {
 
 impl TendUp {
     pub fn spawn(workspace: &Workspace, config: &Path, extra: &[&str]) -> TendUp {
-        use std::os::unix::process::CommandExt;
         let mut command = workspace.tend(&["up", "--config", config.to_str().expect("utf-8 path")]);
-        command.args(extra).stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
+        command.args(extra);
+        TendUp::from_command(command)
+    }
+
+    /// Spawns a `tend up` command the caller built, in its own process group.
+    pub fn from_command(mut command: Command) -> TendUp {
+        use std::os::unix::process::CommandExt;
+        command.stdout(Stdio::piped()).stderr(Stdio::piped()).process_group(0);
         TendUp { child: command.spawn().expect("spawn tend up") }
     }
 

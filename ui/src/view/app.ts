@@ -166,7 +166,7 @@ export class App {
         row = new ComponentRow(entry, {
           act: (component, verb) => this.transport.componentAction(component, verb),
           history: (component) => this.transport.history(component),
-          openLogs: (component, opener) => this.openLogs(component, opener),
+          openLogs: (component, opener) => this.showLogsOf(component, opener),
         });
         this.rows.set(name, row);
       }
@@ -200,20 +200,18 @@ export class App {
     }
   }
 
-  /** Opens a component's log panel, or once the component is known. */
-  showLogsOf(name: string): void {
-    if (!this.store.components.has(name)) {
+  /**
+   * Opens a component's log panel, or once the component is known. Focus
+   * returns to `opener`, when given, as the panel closes.
+   */
+  showLogsOf(name: string, opener: HTMLElement | null = null): void {
+    const entry = this.store.components.get(name);
+    if (!entry) {
       this.pendingLogs = name;
       return;
     }
     this.pendingLogs = null;
-    const entry = this.store.components.get(name);
-    this.logPanel.open(name, entry?.snapshot.log_path ?? "", null);
-  }
-
-  private openLogs(name: string, opener: HTMLElement): void {
-    const entry = this.store.components.get(name);
-    this.logPanel.open(name, entry?.snapshot.log_path ?? "", opener);
+    this.logPanel.open(name, entry.snapshot.log_path, opener);
   }
 
   private async restartFailed(): Promise<void> {
