@@ -262,7 +262,7 @@ impl Actor {
     /// Ends a run whose leader exited earlier once its last process is gone,
     /// and applies the restart policy to it. A daemon whose background
     /// processes all vanished counts as failed, because their exit statuses
-    /// are not the leader's to report; a task is judged by the leader's code.
+    /// are not the leader's to report. A task is judged by the leader's code.
     pub fn on_leftovers_gone(&mut self, name: &str, run_id: u64) {
         let Some(component) = self.components.get_mut(name) else { return };
         let Some(run) = component.run.as_mut().filter(|run| run.id == run_id) else { return };
