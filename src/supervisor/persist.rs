@@ -36,7 +36,6 @@ struct Recorded {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 struct RecordedProcess {
     pid: u32,
-    pgid: u32,
     /// Start time in clock ticks after boot, from `/proc/PID/stat`.
     start_time: u64,
 }
@@ -134,14 +133,15 @@ impl Persist {
     }
 }
 
-/// Records the desired state and every process of the live run, each with
-/// its own process group, so recovery also finds processes that called `setsid`.
+/// Records the desired state and every process of the live run, so recovery
+/// also finds processes that left the leader's group with `setsid`. Recovery
+/// stops each one's group as it is then, so no group is recorded.
 fn record(component: &Component) -> Recorded {
     let members = component.run.iter().flat_map(|run| run.members.iter().copied());
     let processes = members
         .filter_map(|pid| {
-            let (start_time, pgid) = crate::process::start_time_and_group(pid)?;
-            Some(RecordedProcess { pid, pgid, start_time })
+            let start_time = crate::process::start_time(pid)?;
+            Some(RecordedProcess { pid, start_time })
         })
         .collect();
     Recorded { desired: component.desired, processes }
